@@ -1,0 +1,36 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mamba.Core.Scan.Cpu;
+
+/// <summary>Puts tensors into the layout the fused kernels read: contiguous float32, state axis padded to whole vectors.</summary>
+internal static class FusedLayout
+{
+    /// <summary>N rounded up to a whole number of 16-float vectors.</summary>
+    public static long PadStateSize(long n) => (n + RowMath.Lanes - 1) / RowMath.Lanes * RowMath.Lanes;
+
+    public static Tensor Float32(Tensor t) => t.to_type(ScalarType.Float32).contiguous();
+
+    public static Tensor? Float32OrNull(Tensor? t) => t is null ? null : Float32(t);
+
+    /// <summary>Zero-pads the last axis to <paramref name="size"/>.</summary>
+    public static Tensor PadLast(Tensor t, long size) =>
+        t.shape[^1] == size ? t.contiguous() : nn.functional.pad(t, [0, size - t.shape[^1]]).contiguous();
+
+    /// <summary>
+    /// Saves tensors for the backward pass. TorchSharp captures them only after forward returns, so they must
+    /// outlive forward's dispose scope; the saved variables then hold their own references.
+    /// </summary>
+    public static void SaveForBackward(autograd.AutogradContext ctx, params Tensor?[] tensors)
+    {
+        foreach (var tensor in tensors) tensor?.MoveToOuterDisposeScope();
+        ctx.save_for_backward([.. tensors.Select(t => t!)]);
+    }
+
+    /// <summary>B or C, (B, N, L) or (B, G, N, L), as time-major float32 (B, G, L, N padded).</summary>
+    public static Tensor TimeMajor(Tensor bc, long paddedStateSize)
+    {
+        var grouped = bc.dim() == 3 ? bc.unsqueeze(1) : bc;
+        return PadLast(grouped.to_type(ScalarType.Float32).transpose(-1, -2), paddedStateSize);
+    }
+}

@@ -1,0 +1,199 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Mamba.Core.Scan.Cpu;
+
+/// <summary>
+/// Raw memory of one fused Mamba-1 scan. Sizes: u, delta, z, output (Batch, Channels, Length); A (Channels, N);
+/// B, C time-major (Batch, Groups, Length, N); carries (Batch, Channels, Chunks, N): the state entering each chunk.
+/// N is padded to a multiple of 16 with A = B = C = 0 lanes, which stay zero and add nothing.
+/// </summary>
+internal unsafe struct SelectiveScanBuffers
+{
+    public long Batch, Channels, Length, StateSize, Groups;
+    public bool Softplus;
+    public float* U, Delta, A, B, C, D, Z, Bias, InitialState;
+    public float* Output, Gated, Carries, FinalState;
+
+    public readonly long Chunks => (Length + SelectiveScanCpu.CarryInterval - 1) / SelectiveScanCpu.CarryInterval;
+}
+
+/// <summary>Raw memory of the gradients of one fused Mamba-1 scan; per-(batch, channel) partials are summed by the caller.</summary>
+internal unsafe struct SelectiveScanGradients
+{
+    public float* DOutput, DFinalState;
+    public float* DU, DDelta, DZ, DInitialState;
+    /// <summary>(Batch, Channels, N), (Batch, Channels), (Batch, Channels): summed over the batch afterwards.</summary>
+    public float* DAPartial, DDPartial, DBiasPartial;
+    /// <summary>(Batch, Groups, Length, N), zeroed by the caller; workers add into them under a lock.</summary>
+    public float* DB, DC;
+}
+
+/// <summary>
+/// The fused CPU selective scan: channel-major, the N states of a channel in SIMD lanes, threads over
+/// (batch, channel). No (B, D, L, N) tensor exists: the forward stores the state every
+/// <see cref="CarryInterval"/> steps, and the backward recomputes each chunk's states from its carry
+/// before running the adjoint recurrence backwards through it.
+/// </summary>
+internal static unsafe class SelectiveScanCpu
+{
+    /// <summary>Steps between stored states; the backward recomputes at most this many at a time.</summary>
+    public const int CarryInterval = 64;
+
+    private const int Lanes = RowMath.Lanes;
+
+    public static void Forward(SelectiveScanBuffers p)
+    {
+        Parallel.For(0, p.Batch * p.Channels,
+            () => new Scratch(p.Length + p.StateSize),
+            (bd, _, scratch) =>
+            {
+                ForwardChannel(p, bd, scratch.Data, scratch.Data + p.Length);
+                return scratch;
+            },
+            scratch => scratch.Dispose());
+    }
+
+    private static void ForwardChannel(in SelectiveScanBuffers p, long bd, float* dt, float* h)
+    {
+        long n = p.StateSize, length = p.Length;
+        long b = bd / p.Channels, d = bd % p.Channels, g = d / (p.Channels / p.Groups);
+        float* u = p.U + bd * length, y = p.Output + bd * length, a = p.A + d * n;
+        float* bRows = p.B + (b * p.Groups + g) * length * n, cRows = p.C + (b * p.Groups + g) * length * n;
+        float* carries = p.Carries + bd * p.Chunks * n;
+
+        RowMath.StepSizes(p.Delta + bd * length, p.Bias == null ? 0f : p.Bias[d], p.Softplus, dt, null, length);
+        if (p.InitialState != null) RowMath.Copy(p.InitialState + bd * n, h, n);
+        else new Span<float>(h, (int)n).Clear();
+
+        for (long l = 0; l < length; l++)
+        {
+            if (l % CarryInterval == 0) RowMath.Copy(h, carries + l / CarryInterval * n, n);
+            y[l] = Step(h, h, a, bRows + l * n, cRows + l * n, dt[l], dt[l] * u[l], n, null);
+        }
+        RowMath.Copy(h, p.FinalState + bd * n, n);
+        RowMath.SkipAndGate(y, u, p.D == null ? 0f : p.D[d], p.Z == null ? null : p.Z + bd * length,
+            p.Gated == null ? null : p.Gated + bd * length, length);
+    }
+
+    /// <summary>
+    /// One time step for one channel: h' = exp(δA) ⊙ h + (δu)·B, returning C·h'. Reads <paramref name="h"/>,
+    /// writes <paramref name="next"/> (may be the same) and, when given, the decay exp(δA) to <paramref name="decay"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Step(float* h, float* next, float* a, float* b, float* c, float dt, float dtu, long n, float* decay)
+    {
+        var dtV = Vector512.Create(dt);
+        var driveV = Vector512.Create(dtu);
+        var acc = Vector512<float>.Zero;
+        for (long k = 0; k < n; k += Lanes)
+        {
+            var da = RowMath.Exp(dtV * Vector512.Load(a + k));
+            if (decay != null) da.Store(decay + k);
+            var hv = da * Vector512.Load(h + k) + driveV * Vector512.Load(b + k);
+            hv.Store(next + k);
+            acc += hv * Vector512.Load(c + k);
+        }
+        return Vector512.Sum(acc);
+    }
+
+    public static void Backward(SelectiveScanBuffers p, SelectiveScanGradients grads)
+    {
+        long channelsPerGroup = p.Channels / p.Groups;
+        long groupsTotal = p.Batch * p.Groups;
+        // Enough tasks to keep every core busy, each owning dB/dC accumulators for one (batch, group).
+        long blocks = Math.Clamp((4L * Environment.ProcessorCount + groupsTotal - 1) / groupsTotal, 1, channelsPerGroup);
+        long blockSize = (channelsPerGroup + blocks - 1) / blocks;
+        long n = p.StateSize, length = p.Length;
+        var gate = new Lock();
+
+        Parallel.For(0, groupsTotal * blocks, task =>
+        {
+            long bg = task / blocks, block = task % blocks;
+            long b = bg / p.Groups, g = bg % p.Groups;
+            long first = g * channelsPerGroup + block * blockSize;
+            long last = Math.Min(first + blockSize, (g + 1) * channelsPerGroup);
+            if (first >= last) return;
+
+            long q = CarryInterval;
+            using var scratch = new Scratch(2 * length * n + 3 * length + (2 * q + 1) * n + 2 * n);
+            scratch.Clear();
+            float* dBAcc = scratch.Data, dCAcc = dBAcc + length * n;
+            float* dt = dCAcc + length * n, slope = dt + length, dy = slope + length;
+            float* states = dy + length, decays = states + (q + 1) * n, adjoint = decays + q * n, dA = adjoint + n;
+
+            for (long d = first; d < last; d++)
+                BackwardChannel(p, grads, b * p.Channels + d, dBAcc, dCAcc, dt, slope, dy, states, decays, adjoint, dA);
+
+            lock (gate)
+            {
+                RowMath.AddInPlace(grads.DB + bg * length * n, dBAcc, length * n);
+                RowMath.AddInPlace(grads.DC + bg * length * n, dCAcc, length * n);
+            }
+        });
+    }
+
+    private static void BackwardChannel(in SelectiveScanBuffers p, in SelectiveScanGradients grads, long bd,
+        float* dBAcc, float* dCAcc, float* dt, float* slope, float* dy, float* states, float* decays, float* adjoint, float* dA)
+    {
+        long n = p.StateSize, length = p.Length;
+        long b = bd / p.Channels, d = bd % p.Channels, g = d / (p.Channels / p.Groups);
+        float* u = p.U + bd * length, a = p.A + d * n;
+        float* bRows = p.B + (b * p.Groups + g) * length * n, cRows = p.C + (b * p.Groups + g) * length * n;
+        float* carries = p.Carries + bd * p.Chunks * n;
+        float* du = grads.DU + bd * length, dDelta = grads.DDelta + bd * length;
+        float dSkip = p.D == null ? 0f : p.D[d];
+
+        RowMath.StepSizes(p.Delta + bd * length, p.Bias == null ? 0f : p.Bias[d], p.Softplus, dt, p.Softplus ? slope : null, length);
+        RowMath.UngateGradient(grads.DOutput + bd * length, p.Z == null ? null : p.Z + bd * length,
+            p.Gated == null ? null : p.Gated + bd * length, dy, grads.DZ == null ? null : grads.DZ + bd * length, length);
+        grads.DDPartial[bd] = RowMath.Dot(dy, u, length);
+
+        // The adjoint g_l = ∂loss/∂h_l runs backwards: g_l = dy_l·C_l + exp(δ_{l+1}A) ⊙ g_{l+1}, starting from ∂loss/∂h_L.
+        RowMath.Copy(grads.DFinalState + bd * n, adjoint, n);
+        new Span<float>(dA, (int)n).Clear();
+
+        for (long chunk = p.Chunks - 1; chunk >= 0; chunk--)
+        {
+            long start = chunk * CarryInterval, end = Math.Min(start + CarryInterval, length);
+            RowMath.Copy(carries + chunk * n, states, n);
+            for (long l = start; l < end; l++)
+            {
+                long i = l - start;
+                Step(states + i * n, states + (i + 1) * n, a, bRows + l * n, cRows + l * n, dt[l], dt[l] * u[l], n, decays + i * n);
+            }
+
+            for (long l = end - 1; l >= start; l--)
+            {
+                long i = l - start;
+                float* before = states + i * n, after = states + (i + 1) * n, decay = decays + i * n;
+                float* bl = bRows + l * n, cl = cRows + l * n, dBl = dBAcc + l * n, dCl = dCAcc + l * n;
+                var dyV = Vector512.Create(dy[l]);
+                var dtV = Vector512.Create(dt[l]);
+                var dtuV = Vector512.Create(dt[l] * u[l]);
+                var sumGB = Vector512<float>.Zero;
+                var sumGHA = Vector512<float>.Zero;
+                for (long k = 0; k < n; k += Lanes)
+                {
+                    var da = Vector512.Load(decay + k);
+                    var gv = dyV * Vector512.Load(cl + k) + Vector512.Load(adjoint + k);
+                    (Vector512.Load(dCl + k) + dyV * Vector512.Load(after + k)).Store(dCl + k);
+                    (Vector512.Load(dBl + k) + gv * dtuV).Store(dBl + k);
+                    sumGB += gv * Vector512.Load(bl + k);
+                    var t = gv * Vector512.Load(before + k) * da;            // g ⊙ h_{l−1} ⊙ exp(δA)
+                    (Vector512.Load(dA + k) + t * dtV).Store(dA + k);
+                    sumGHA += t * Vector512.Load(a + k);
+                    (da * gv).Store(adjoint + k);
+                }
+                float gb = Vector512.Sum(sumGB);
+                du[l] = dSkip * dy[l] + dt[l] * gb;
+                dDelta[l] = Vector512.Sum(sumGHA) + u[l] * gb;
+            }
+        }
+
+        RowMath.Copy(adjoint, grads.DInitialState + bd * n, n);
+        RowMath.Copy(dA, grads.DAPartial + bd * n, n);
+        if (p.Softplus) RowMath.MultiplyInPlace(dDelta, slope, length);
+        grads.DBiasPartial[bd] = RowMath.Sum(dDelta, length);
+    }
+}

@@ -1,0 +1,124 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mamba.Core.Scan.Cpu;
+
+/// <summary>
+/// Autograd wiring of the fused CPU selective scan: forward and analytic backward both run in
+/// <see cref="SelectiveScanCpu"/>. Arguments: u, delta, A, B, C, D?, z?, delta_bias?, h0?, softplus.
+/// Outputs: the scan output and the final state.
+/// </summary>
+internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<SelectiveScanFunction>
+{
+    private const string SoftplusKey = "softplus", GroupedKey = "grouped", StateSizeKey = "n", InitialKey = "initial";
+
+    public override string Name => "MambaFusedSelectiveScan";
+
+    public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var (u0, delta0, a0, b0, c0) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (Tensor)vars[4]);
+        var (d0, z0, bias0, h00) = (vars[5] as Tensor, vars[6] as Tensor, vars[7] as Tensor, vars[8] as Tensor);
+        bool softplus = (bool)vars[9];
+        long batch = u0.shape[0], channels = u0.shape[1], length = u0.shape[2], n = a0.shape[1];
+        long padded = FusedLayout.PadStateSize(n);
+
+        using var scope = NewDisposeScope();
+        var u = FusedLayout.Float32(u0);
+        var delta = FusedLayout.Float32(delta0);
+        var a = FusedLayout.PadLast(FusedLayout.Float32(a0), padded);
+        var b = FusedLayout.TimeMajor(b0, padded);
+        var c = FusedLayout.TimeMajor(c0, padded);
+        var dSkip = FusedLayout.Float32OrNull(d0);
+        var z = FusedLayout.Float32OrNull(z0);
+        var bias = FusedLayout.Float32OrNull(bias0);
+        var h0 = h00 is null ? null : FusedLayout.PadLast(FusedLayout.Float32(h00), padded);
+
+        var p = new SelectiveScanBuffers
+        {
+            Batch = batch, Channels = channels, Length = length, StateSize = padded, Groups = b.shape[1], Softplus = softplus,
+        };
+        var output = empty([batch, channels, length], ScalarType.Float32);
+        var gated = z is null ? null : empty([batch, channels, length], ScalarType.Float32);
+        var carries = empty([batch, channels, p.Chunks, padded], ScalarType.Float32);
+        var final = empty([batch, channels, padded], ScalarType.Float32);
+        unsafe
+        {
+            p.U = RowMath.Pointer(u); p.Delta = RowMath.Pointer(delta); p.A = RowMath.Pointer(a);
+            p.B = RowMath.Pointer(b); p.C = RowMath.Pointer(c); p.D = RowMath.PointerOrNull(dSkip);
+            p.Z = RowMath.PointerOrNull(z); p.Bias = RowMath.PointerOrNull(bias); p.InitialState = RowMath.PointerOrNull(h0);
+            p.Output = RowMath.Pointer(output); p.Gated = RowMath.PointerOrNull(gated);
+            p.Carries = RowMath.Pointer(carries); p.FinalState = RowMath.Pointer(final);
+            SelectiveScanCpu.Forward(p);
+        }
+
+        FusedLayout.SaveForBackward(ctx, u, delta, a, b, c, dSkip, z, bias, carries, gated);
+        ctx.save_data(SoftplusKey, softplus);
+        ctx.save_data(GroupedKey, b0.dim() == 4);
+        ctx.save_data(StateSizeKey, n);
+        ctx.save_data(InitialKey, h0 is not null);
+        var results = new List<Tensor>
+        {
+            output.to_type(u0.dtype).MoveToOuterDisposeScope(),
+            final[.., .., ..(int)n].to_type(u0.dtype).MoveToOuterDisposeScope(),
+        };
+        return results;
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
+    {
+        var saved = ctx.get_saved_variables();
+        var (u, delta, a, b, c, dSkip, z, bias, carries, gated) =
+            (saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], saved[6], saved[7], saved[8], saved[9]);
+        bool softplus = (bool)ctx.get_data(SoftplusKey);
+        bool grouped = (bool)ctx.get_data(GroupedKey);
+        long n = (long)ctx.get_data(StateSizeKey);
+        bool initial = (bool)ctx.get_data(InitialKey);
+        long batch = u.shape[0], channels = u.shape[1], length = u.shape[2], padded = a.shape[1], groups = b.shape[1];
+
+        var dOutput = FusedLayout.Float32(gradOutputs[0]);
+        var dFinal = FusedLayout.PadLast(FusedLayout.Float32(gradOutputs[1]), padded);
+        var du = empty([batch, channels, length], ScalarType.Float32);
+        var dDelta = empty([batch, channels, length], ScalarType.Float32);
+        var dz = z is null ? null : empty([batch, channels, length], ScalarType.Float32);
+        var dh0 = empty([batch, channels, padded], ScalarType.Float32);
+        var dAPartial = empty([batch, channels, padded], ScalarType.Float32);
+        var dDPartial = empty([batch, channels], ScalarType.Float32);
+        var dBiasPartial = empty([batch, channels], ScalarType.Float32);
+        var dB = zeros([batch, groups, length, padded], ScalarType.Float32);
+        var dC = zeros([batch, groups, length, padded], ScalarType.Float32);
+
+        var p = new SelectiveScanBuffers
+        {
+            Batch = batch, Channels = channels, Length = length, StateSize = padded, Groups = groups, Softplus = softplus,
+        };
+        unsafe
+        {
+            p.U = RowMath.Pointer(u); p.Delta = RowMath.Pointer(delta); p.A = RowMath.Pointer(a);
+            p.B = RowMath.Pointer(b); p.C = RowMath.Pointer(c); p.D = RowMath.PointerOrNull(dSkip);
+            p.Z = RowMath.PointerOrNull(z); p.Bias = RowMath.PointerOrNull(bias);
+            p.Carries = RowMath.Pointer(carries); p.Gated = RowMath.PointerOrNull(gated);
+            var g = new SelectiveScanGradients
+            {
+                DOutput = RowMath.Pointer(dOutput), DFinalState = RowMath.Pointer(dFinal),
+                DU = RowMath.Pointer(du), DDelta = RowMath.Pointer(dDelta), DZ = RowMath.PointerOrNull(dz),
+                DInitialState = RowMath.Pointer(dh0), DAPartial = RowMath.Pointer(dAPartial),
+                DDPartial = RowMath.Pointer(dDPartial), DBiasPartial = RowMath.Pointer(dBiasPartial),
+                DB = RowMath.Pointer(dB), DC = RowMath.Pointer(dC),
+            };
+            SelectiveScanCpu.Backward(p, g);
+        }
+
+        var state = TensorIndex.Slice(0, n);
+        Tensor BackToInputLayout(Tensor grad)
+        {
+            var unpadded = grad[.., .., .., state].transpose(-1, -2);                   // (B, G, N, L)
+            return grouped ? unpadded : unpadded.squeeze(1);
+        }
+        return
+        [
+            du, dDelta, dAPartial.sum(dim: 0)[.., state], BackToInputLayout(dB), BackToInputLayout(dC),
+            dSkip is null ? null! : dDPartial.sum(dim: 0), dz!, bias is null ? null! : dBiasPartial.sum(dim: 0),
+            initial ? dh0[.., .., state] : null!, null!,
+        ];
+    }
+}
