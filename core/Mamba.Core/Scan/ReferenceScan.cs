@@ -22,23 +22,37 @@ public sealed class ReferenceScan : IScanKernel
 
         var u = inputs.U.to_type(type);
         var delta = ScanMath.StepSize(inputs.Delta, inputs.DeltaBias, inputs.DeltaSoftplus, type, biasDim: 1);
-        var a = inputs.A.to_type(type);
-        var b = ScanMath.PerChannel(inputs.B, shape.Channels, type); // (B, D, N, L)
-        var c = ScanMath.PerChannel(inputs.C, shape.Channels, type);
-        var h = inputs.InitialState?.to_type(type) ?? zeros([shape.Batch, shape.Channels, shape.StateSize], type, u.device);
+        // Channels split into (groups, channels per group) so B and C broadcast instead of being copied per channel;
+        // every per-step operand is made time-major once, so each step reads contiguous slices.
+        long g = shape.Groups, perGroup = shape.Channels / g;
+        var uT = u.view(shape.Batch, g, perGroup, shape.Length).permute(3, 0, 1, 2).contiguous();      // (L, B, G, D/G)
+        var deltaT = delta.view(shape.Batch, g, perGroup, shape.Length).permute(3, 0, 1, 2).contiguous();
+        var a = inputs.A.to_type(type).view(g, perGroup, shape.StateSize);                              // (G, D/G, N)
+        var bT = TimeMajorGroups(inputs.B, type);                                                       // (L, B, G, 1, N)
+        var cT = TimeMajorGroups(inputs.C, type);
+        var h = inputs.InitialState?.to_type(type).view(shape.Batch, g, perGroup, shape.StateSize)
+            ?? zeros([shape.Batch, g, perGroup, shape.StateSize], type, u.device);
 
         var ys = new Tensor[shape.Length];
         for (long l = 0; l < shape.Length; l++)
         {
-            var dl = delta[.., .., l].unsqueeze(-1);                             // (B, D, 1)
-            var decay = (dl * a).exp();                                          // ΔA: (B, D, N)
-            var drive = (dl * u[.., .., l].unsqueeze(-1)) * b[.., .., .., l];    // ΔB·u: (B, D, N)
+            var dl = deltaT[l].unsqueeze(-1);                         // (B, G, D/G, 1)
+            var decay = (dl * a).exp();                               // ΔA: (B, G, D/G, N)
+            var drive = dl * uT[l].unsqueeze(-1) * bT[l];             // ΔB·u
             h = decay * h + drive;
-            ys[l] = (h * c[.., .., .., l]).sum(-1);                              // y_l = C_l·h_l: (B, D)
+            ys[l] = (h * cT[l]).sum(-1);                              // y_l = C_l·h_l: (B, G, D/G)
         }
-        var y = stack(ys, dim: -1);
+        h = h.reshape(shape.Batch, shape.Channels, shape.StateSize);
+        var y = stack(ys, dim: -1).reshape(shape.Batch, shape.Channels, shape.Length);
         var output = ScanMath.SkipAndGate(y, u, inputs.D, inputs.Z, type).to_type(inputs.U.dtype);
         return new SelectiveScanOutput(output.MoveToOuterDisposeScope(), inputs.ReturnFinalState ? h.MoveToOuterDisposeScope() : null);
+    }
+
+    /// <summary>B or C, (B, N, L) or (B, G, N, L), as (L, B, G, 1, N): one contiguous slice per step, broadcast over a group's channels.</summary>
+    private static Tensor TimeMajorGroups(Tensor bc, ScalarType type)
+    {
+        var grouped = bc.dim() == 3 ? bc.unsqueeze(1) : bc;
+        return grouped.to_type(type).permute(3, 0, 1, 2).unsqueeze(3).contiguous();
     }
 
     /// <inheritdoc />
@@ -50,21 +64,26 @@ public sealed class ReferenceScan : IScanKernel
 
         var x = inputs.X.to_type(type);
         var dt = ScanMath.StepSize(inputs.Dt, inputs.DtBias, inputs.DtSoftplus, type, biasDim: 2); // (b, l, h)
-        var a = inputs.A.to_type(type);
-        var b = ScanMath.PerHead(inputs.B, shape.Heads, type); // (b, l, h, n)
-        var c = ScanMath.PerHead(inputs.C, shape.Heads, type);
-        var h = inputs.InitialStates?.to_type(type) ?? zeros([shape.Batch, shape.Heads, shape.HeadDim, shape.StateSize], type, x.device);
+        long g = shape.Groups, perGroup = shape.Heads / g, bsz = shape.Batch;
+        var xT = x.view(bsz, shape.Length, g, perGroup, shape.HeadDim).transpose(0, 1).contiguous(); // (l, b, g, h/g, p)
+        var dtT = dt.view(bsz, shape.Length, g, perGroup).transpose(0, 1).contiguous();            // (l, b, g, h/g)
+        var a = inputs.A.to_type(type).view(g, perGroup);
+        var bT = inputs.B.to_type(type).transpose(0, 1).unsqueeze(3).unsqueeze(3).contiguous();    // (l, b, g, 1, 1, n)
+        var cT = inputs.C.to_type(type).transpose(0, 1).unsqueeze(3).unsqueeze(3).contiguous();
+        var h = inputs.InitialStates?.to_type(type).view(bsz, g, perGroup, shape.HeadDim, shape.StateSize)
+            ?? zeros([bsz, g, perGroup, shape.HeadDim, shape.StateSize], type, x.device);
 
         var ys = new Tensor[shape.Length];
         for (long t = 0; t < shape.Length; t++)
         {
-            var dtt = dt[.., t];                                                       // (b, h)
-            var decay = (dtt * a).exp().unsqueeze(-1).unsqueeze(-1);                   // (b, h, 1, 1)
-            var drive = (dtt.unsqueeze(-1) * x[.., t]).unsqueeze(-1) * b[.., t].unsqueeze(2); // (b, h, p, n)
+            var dtt = dtT[t];                                                          // (b, g, h/g)
+            var decay = (dtt * a).exp().unsqueeze(-1).unsqueeze(-1);                   // (b, g, h/g, 1, 1)
+            var drive = (dtt.unsqueeze(-1) * xT[t]).unsqueeze(-1) * bT[t];             // (b, g, h/g, p, n)
             h = decay * h + drive;
-            ys[t] = (h * c[.., t].unsqueeze(2)).sum(-1);                               // (b, h, p)
+            ys[t] = (h * cT[t]).sum(-1);                                               // (b, g, h/g, p)
         }
-        var y = stack(ys, dim: 1);
+        h = h.reshape(bsz, shape.Heads, shape.HeadDim, shape.StateSize);
+        var y = stack(ys, dim: 1).reshape(bsz, shape.Length, shape.Heads, shape.HeadDim);
         if (inputs.D is { } d) y = y + d.to_type(type).view(1, 1, -1, 1) * x;
         return new SsdScanOutput(y.to_type(inputs.X.dtype).MoveToOuterDisposeScope(), inputs.ReturnFinalStates ? h.MoveToOuterDisposeScope() : null);
     }

@@ -13,6 +13,10 @@ internal static class FusedLayout
 
     public static Tensor? Float32OrNull(Tensor? t) => t is null ? null : Float32(t);
 
+    /// <summary>An output gradient as contiguous float32, or zeros of <paramref name="shape"/> where autograd passed none.</summary>
+    public static Tensor Float32OrZeros(Tensor? gradient, long[] shape) =>
+        gradient is null || gradient.IsInvalid ? zeros(shape, ScalarType.Float32) : Float32(gradient);
+
     /// <summary>Zero-pads the last axis to <paramref name="size"/>.</summary>
     public static Tensor PadLast(Tensor t, long size) =>
         t.shape[^1] == size ? t.contiguous() : nn.functional.pad(t, [0, size - t.shape[^1]]).contiguous();

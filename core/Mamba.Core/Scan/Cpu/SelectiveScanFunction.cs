@@ -22,6 +22,9 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         long batch = u0.shape[0], channels = u0.shape[1], length = u0.shape[2], n = a0.shape[1];
         long padded = FusedLayout.PadStateSize(n);
 
+        // TorchSharp would materialise a missing output gradient from a cached tensor that the caller's dispose
+        // scope has already freed; take undefined gradients as they come and read them as zeros instead.
+        ctx.set_materialize_grads(false);
         using var scope = NewDisposeScope();
         var u = FusedLayout.Float32(u0);
         var delta = FusedLayout.Float32(delta0);
@@ -75,8 +78,8 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         bool initial = (bool)ctx.get_data(InitialKey);
         long batch = u.shape[0], channels = u.shape[1], length = u.shape[2], padded = a.shape[1], groups = b.shape[1];
 
-        var dOutput = FusedLayout.Float32(gradOutputs[0]);
-        var dFinal = FusedLayout.PadLast(FusedLayout.Float32(gradOutputs[1]), padded);
+        var dOutput = FusedLayout.Float32OrZeros(gradOutputs[0], [batch, channels, length]);
+        var dFinal = FusedLayout.PadLast(FusedLayout.Float32OrZeros(gradOutputs[1], [batch, channels, n]), padded);
         var du = empty([batch, channels, length], ScalarType.Float32);
         var dDelta = empty([batch, channels, length], ScalarType.Float32);
         var dz = z is null ? null : empty([batch, channels, length], ScalarType.Float32);

@@ -21,6 +21,9 @@ internal sealed class SsdScanFunction : autograd.MultiTensorFunction<SsdScanFunc
         long batch = x0.shape[0], length = x0.shape[1], heads = x0.shape[2], dim = x0.shape[3], n = b0.shape[3];
         long padded = FusedLayout.PadStateSize(n);
 
+        // TorchSharp would materialise a missing output gradient from a cached tensor that the caller's dispose
+        // scope has already freed; take undefined gradients as they come and read them as zeros instead.
+        ctx.set_materialize_grads(false);
         using var scope = NewDisposeScope();
         var x = FusedLayout.Float32(x0);
         var dt = FusedLayout.Float32(dt0);
@@ -67,8 +70,8 @@ internal sealed class SsdScanFunction : autograd.MultiTensorFunction<SsdScanFunc
         bool initial = (bool)ctx.get_data(InitialKey);
         long batch = x.shape[0], length = x.shape[1], heads = x.shape[2], dim = x.shape[3], groups = b.shape[2], padded = b.shape[3];
 
-        var dOutput = FusedLayout.Float32(gradOutputs[0]);
-        var dFinal = FusedLayout.PadLast(FusedLayout.Float32(gradOutputs[1]), padded);
+        var dOutput = FusedLayout.Float32OrZeros(gradOutputs[0], [batch, length, heads, dim]);
+        var dFinal = FusedLayout.PadLast(FusedLayout.Float32OrZeros(gradOutputs[1], [batch, heads, dim, n]), padded);
         var dx = empty([batch, length, heads, dim], ScalarType.Float32);
         var dDt = empty([batch, length, heads], ScalarType.Float32);
         var dh0 = empty([batch, heads, dim, padded], ScalarType.Float32);

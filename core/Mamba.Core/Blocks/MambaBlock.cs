@@ -1,0 +1,75 @@
+using Mamba.Core.Scan;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Mamba.Core.Blocks;
+
+/// <summary>
+/// The Mamba-1 mixer (mamba_ssm's <c>Mamba</c>): in_proj → causal depthwise conv + silu → x_proj gives (Δ, B, C) →
+/// selective scan gated by silu(z) → out_proj. Parameter names follow mamba_ssm's state dict
+/// (<c>in_proj.weight</c>, <c>conv1d.weight</c>, <c>x_proj.weight</c>, <c>dt_proj.bias</c>, <c>A_log</c>, <c>D</c>, …).
+/// Input and output: (B, L, d_model).
+/// </summary>
+public sealed class MambaBlock : nn.Module<Tensor, Tensor>, IRecurrentMixer
+{
+    /// <summary>Creates the block with mamba_ssm's initialisation.</summary>
+    /// <param name="modelDim">d_model.</param>
+    /// <param name="options">Sizes; null for mamba_ssm's defaults.</param>
+    /// <param name="kernels">Scan kernels to dispatch to; null for <see cref="ScanKernelRegistry.Default"/>.</param>
+    public MambaBlock(long modelDim, MambaBlockOptions? options = null, ScanKernelRegistry? kernels = null) : base(nameof(MambaBlock))
+    {
+        options ??= new MambaBlockOptions();
+        ModelDim = modelDim;
+        InnerDim = options.Expand * modelDim;
+        InProj = nn.Linear(modelDim, 2 * InnerDim, hasBias: options.Bias);
+        register_module("in_proj", InProj);
+        Ssm = new SelectiveSsm(this, "", modelDim, InnerDim, options, kernels);
+        OutProj = nn.Linear(InnerDim, modelDim, hasBias: options.Bias);
+        register_module("out_proj", OutProj);
+    }
+
+    /// <summary>d_model.</summary>
+    public long ModelDim { get; }
+
+    /// <summary>E = expand · d_model.</summary>
+    public long InnerDim { get; }
+
+    /// <summary>d_model → 2E (x and z).</summary>
+    public Linear InProj { get; }
+
+    /// <summary>The selective SSM between the projections.</summary>
+    public SelectiveSsm Ssm { get; }
+
+    /// <summary>E → d_model.</summary>
+    public Linear OutProj { get; }
+
+    /// <summary>hidden (B, L, d_model) → (B, L, d_model).</summary>
+    public override Tensor forward(Tensor hidden)
+    {
+        var (output, state) = Prefill(hidden, null);
+        state.Dispose();
+        return output;
+    }
+
+    /// <inheritdoc />
+    public (Tensor Output, MambaState State) Prefill(Tensor hidden, MambaState? initial)
+    {
+        using var scope = NewDisposeScope();
+        var xz = InProj.forward(hidden).transpose(1, 2).chunk(2, dim: 1);        // x, z: (B, E, L)
+        var (y, state) = Ssm.Forward(xz[0], xz[1], initial);
+        return (OutProj.forward(y.transpose(1, 2)).MoveToOuterDisposeScope(), state.MoveToOuterDisposeScope());
+    }
+
+    /// <inheritdoc />
+    public (Tensor Output, MambaState State) Step(Tensor hidden, MambaState state)
+    {
+        using var scope = NewDisposeScope();
+        var xz = InProj.forward(hidden).chunk(2, dim: -1);                        // x, z: (B, E)
+        var (y, next) = Ssm.Step(xz[0], xz[1], state);
+        return (OutProj.forward(y).MoveToOuterDisposeScope(), next.MoveToOuterDisposeScope());
+    }
+
+    /// <inheritdoc />
+    public MambaState NewState(long batch, Device? device = null) => Ssm.NewState(batch, device);
+}

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Mamba.Benchmarks.ScanBenchmarks).Assembly).Run(args);

@@ -1,0 +1,76 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using Mamba.Core.Scan;
+
+namespace Mamba.Benchmarks;
+
+/// <summary>
+/// The scan kernels on the design card's shapes, forward and forward+backward.
+/// Run: <c>dotnet run -c Release --project tests/Mamba.Benchmarks -- --filter '*ScanBenchmarks*'</c>.
+/// The reference kernel is left out (seconds per call); <c>mamba bench scan</c> reports speed-ups over it.
+/// </summary>
+[Config(typeof(Config))]
+public class ScanBenchmarks
+{
+    private PreparedScan? _prepared;
+
+    [ParamsSource(nameof(Workloads))]
+    public string Workload { get; set; } = "";
+
+    [Params("fused-cpu", "chunked")]
+    public string Kernel { get; set; } = "";
+
+    [Params(false, true)]
+    public bool Backward { get; set; }
+
+    public static IEnumerable<string> Workloads => ScanWorkload.Standard.Select(w => w.Name);
+
+    internal ScanWorkload Current => ScanWorkload.Standard.Single(w => w.Name == Workload);
+
+    [GlobalSetup]
+    public void Setup() => _prepared = Current.Prepare(ScanKernelRegistry.WithCoreKernels().Get(Kernel), Backward);
+
+    [GlobalCleanup]
+    public void Cleanup() => _prepared?.Dispose();
+
+    [Benchmark]
+    public void Scan() => _prepared!.Run();
+
+    private sealed class Config : ManualConfig
+    {
+        public Config()
+        {
+            AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(7).WithLaunchCount(1));
+            AddColumn(StatisticColumn.Median, new StateUpdatesColumn());
+        }
+    }
+
+    /// <summary>G state-updates/s at the median time.</summary>
+    private sealed class StateUpdatesColumn : IColumn
+    {
+        public string Id => nameof(StateUpdatesColumn);
+        public string ColumnName => "G updates/s";
+        public bool AlwaysShow => true;
+        public ColumnCategory Category => ColumnCategory.Custom;
+        public int PriorityInCategory => 0;
+        public bool IsNumeric => true;
+        public UnitType UnitType => UnitType.Dimensionless;
+        public string Legend => "Billions of (batch, channel, step, state) updates per second at the median time";
+        public bool IsAvailable(Summary summary) => true;
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+        {
+            var report = summary[benchmarkCase];
+            if (report?.ResultStatistics is not { } stats) return "-";
+            string name = (string)benchmarkCase.Parameters[nameof(Workload)];
+            var workload = ScanWorkload.Standard.Single(w => w.Name == name);
+            return (workload.StateUpdates / (stats.Median / 1e9) / 1e9).ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+}
