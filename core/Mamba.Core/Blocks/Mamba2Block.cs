@@ -23,8 +23,11 @@ public sealed record Mamba2BlockOptions
     /// <summary>Groups sharing B and C (like grouped-query attention's key/value heads).</summary>
     public int Groups { get; init; } = 1;
 
-    /// <summary>A_h = −exp(A_log), A_log = log U(lower, upper).</summary>
-    public (double Lower, double Upper) AInitRange { get; init; } = (1, 16);
+    /// <summary>Lower end of the initial −A: A_h = −U(AInitMin, AInitMax).</summary>
+    public double AInitMin { get; init; } = 1;
+
+    /// <summary>Upper end of the initial −A.</summary>
+    public double AInitMax { get; init; } = 16;
 
     /// <summary>Smallest Δ at initialisation.</summary>
     public double DtMin { get; init; } = 0.001;
@@ -77,7 +80,7 @@ public sealed class Mamba2Block : nn.Module<Tensor, Tensor>, IRecurrentMixer
         InProj = nn.Linear(modelDim, 2 * InnerDim + 2 * Groups * StateSize + Heads, hasBias: options.Bias);
         Conv = new CausalConv1d(convDim, options.ConvKernel, options.ConvBias);
         DtBias = new Parameter(SsmInit.InverseSoftplus(SsmInit.LogUniformDt(Heads, options.DtMin, options.DtMax, options.DtInitFloor)));
-        ALog = new Parameter((rand(Heads) * (options.AInitRange.Upper - options.AInitRange.Lower) + options.AInitRange.Lower).log());
+        ALog = new Parameter((rand(Heads) * (options.AInitMax - options.AInitMin) + options.AInitMin).log());
         D = new Parameter(ones(Heads));
         Norm = new GatedRmsNorm(InnerDim, InnerDim / Groups);
         OutProj = nn.Linear(InnerDim, modelDim, hasBias: options.Bias);
@@ -140,15 +143,16 @@ public sealed class Mamba2Block : nn.Module<Tensor, Tensor>, IRecurrentMixer
     }
 
     /// <inheritdoc />
-    public (Tensor Output, MambaState State) Prefill(Tensor hidden, MambaState? initial)
+    public (Tensor Output, LayerState State) Prefill(Tensor hidden, LayerState? initial)
     {
         using var scope = NewDisposeScope();
+        var start = MambaStates.Expect(initial);
         long batch = hidden.shape[0], length = hidden.shape[1];
         var (z, xbc, dt) = SplitProjection(InProj.forward(hidden));                     // (B, L, ·)
         var convInput = xbc.transpose(1, 2);                                             // (B, conv dim, L)
-        if (initial is not null) convInput = cat([initial.Conv, convInput], dim: -1);
+        if (start is not null) convInput = cat([start.Conv, convInput], dim: -1);
         var convolved = nn.functional.silu(Conv.forward(convInput));
-        if (initial is not null) convolved = convolved[.., .., (int)initial.Conv.shape[^1]..];
+        if (start is not null) convolved = convolved[.., .., (int)start.Conv.shape[^1]..];
         var (x, b, c) = SplitConvolved(convolved.transpose(1, 2));
 
         var scan = SsdScan.Run(new SsdScanInputs
@@ -156,7 +160,7 @@ public sealed class Mamba2Block : nn.Module<Tensor, Tensor>, IRecurrentMixer
             X = x.view(batch, length, Heads, HeadDim), Dt = dt, A = -ALog.exp(),
             B = b.view(batch, length, Groups, StateSize), C = c.view(batch, length, Groups, StateSize),
             D = D, DtBias = DtBias, DtSoftplus = true, ChunkSize = _chunkSize,
-            InitialStates = initial?.Ssm, ReturnFinalStates = true,
+            InitialStates = start?.Ssm, ReturnFinalStates = true,
         }, _kernels);
         var y = Norm.forward(scan.Output.view(batch, length, InnerDim), z);
         var state = new MambaState(Conv.StateAfter(convInput), scan.FinalStates!).MoveToOuterDisposeScope();
@@ -164,22 +168,27 @@ public sealed class Mamba2Block : nn.Module<Tensor, Tensor>, IRecurrentMixer
     }
 
     /// <inheritdoc />
-    public (Tensor Output, MambaState State) Step(Tensor hidden, MambaState state)
+    public (Tensor Output, LayerState State) Step(Tensor hidden, LayerState state)
     {
         using var scope = NewDisposeScope();
+        var current = MambaStates.Expect(state)!;
         long batch = hidden.shape[0];
         var (z, xbc, dt) = SplitProjection(InProj.forward(hidden));                     // (B, ·)
-        var (convOut, convState) = Conv.Step(state.Conv, xbc);
+        var (convOut, convState) = Conv.Step(current.Conv, xbc);
         var (x, b, c) = SplitConvolved(nn.functional.silu(convOut));
-        var (y, ssm) = SsdScan.Step(state.Ssm, x.view(batch, Heads, HeadDim), dt, -ALog.exp(),
+        var (y, ssm) = SsdScan.Step(current.Ssm, x.view(batch, Heads, HeadDim), dt, -ALog.exp(),
             b.view(batch, Groups, StateSize), c.view(batch, Groups, StateSize), D, DtBias, dtSoftplus: true);
         var output = OutProj.forward(Norm.forward(y.view(batch, InnerDim), z));
         return (output.MoveToOuterDisposeScope(), new MambaState(convState, ssm).MoveToOuterDisposeScope());
     }
 
     /// <inheritdoc />
-    public MambaState NewState(long batch, Device? device = null) =>
-        new(zeros([batch, Conv.Channels, Conv.Kernel], device: device), zeros([batch, Heads, HeadDim, StateSize], device: device));
+    public LayerState NewState(long batch, Device? device = null) =>
+        new MambaState(zeros([batch, Conv.Channels, Conv.Kernel], device: device), zeros([batch, Heads, HeadDim, StateSize], device: device));
+
+    /// <inheritdoc />
+    public LayerState RestoreState(IReadOnlyDictionary<string, Tensor> tensors) =>
+        MambaStates.Restore(tensors, [Conv.Channels, Conv.Kernel], [Heads, HeadDim, StateSize]);
 
     private (Tensor Z, Tensor Xbc, Tensor Dt) SplitProjection(Tensor projected)
     {

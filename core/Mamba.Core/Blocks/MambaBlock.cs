@@ -53,23 +53,27 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>, IRecurrentMixer
     }
 
     /// <inheritdoc />
-    public (Tensor Output, MambaState State) Prefill(Tensor hidden, MambaState? initial)
+    public (Tensor Output, LayerState State) Prefill(Tensor hidden, LayerState? initial)
     {
         using var scope = NewDisposeScope();
         var xz = InProj.forward(hidden).transpose(1, 2).chunk(2, dim: 1);        // x, z: (B, E, L)
-        var (y, state) = Ssm.Forward(xz[0], xz[1], initial);
+        var (y, state) = Ssm.Forward(xz[0], xz[1], MambaStates.Expect(initial));
         return (OutProj.forward(y.transpose(1, 2)).MoveToOuterDisposeScope(), state.MoveToOuterDisposeScope());
     }
 
     /// <inheritdoc />
-    public (Tensor Output, MambaState State) Step(Tensor hidden, MambaState state)
+    public (Tensor Output, LayerState State) Step(Tensor hidden, LayerState state)
     {
         using var scope = NewDisposeScope();
         var xz = InProj.forward(hidden).chunk(2, dim: -1);                        // x, z: (B, E)
-        var (y, next) = Ssm.Step(xz[0], xz[1], state);
+        var (y, next) = Ssm.Step(xz[0], xz[1], MambaStates.Expect(state)!);
         return (OutProj.forward(y).MoveToOuterDisposeScope(), next.MoveToOuterDisposeScope());
     }
 
     /// <inheritdoc />
-    public MambaState NewState(long batch, Device? device = null) => Ssm.NewState(batch, device);
+    public LayerState NewState(long batch, Device? device = null) => Ssm.NewState(batch, device);
+
+    /// <inheritdoc />
+    public LayerState RestoreState(IReadOnlyDictionary<string, Tensor> tensors) =>
+        MambaStates.Restore(tensors, [InnerDim, Ssm.Conv.Kernel], [InnerDim, Ssm.StateSize]);
 }

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mamba.Core.Checkpoints;
+
+/// <summary>A checkpoint that does not fit the model: the message names the file and the tensor.</summary>
+public sealed class CheckpointMismatchException(string message) : Exception(message);
+
+/// <summary>
+/// Model weights as safetensors under the module's state-dict names (mamba_ssm's, for the core's modules), with a JSON
+/// config beside them. Loading checks every tensor's presence and shape before copying any.
+/// </summary>
+public static class ModelCheckpoint
+{
+    /// <summary>JSON settings for configs: indented, camel-case, enums as strings.</summary>
+    public static JsonSerializerOptions ConfigJson { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+
+    /// <summary>Writes <c>model.safetensors</c> and <c>config.json</c> into <paramref name="directory"/>, each atomically.</summary>
+    public static void Save<TConfig>(string directory, nn.Module module, TConfig config, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        Directory.CreateDirectory(directory);
+        Safetensors.Save(Path.Combine(directory, "model.safetensors"), module.state_dict(), metadata);
+        AtomicFile.WriteAllText(Path.Combine(directory, "config.json"), JsonSerializer.Serialize(config, ConfigJson));
+    }
+
+    /// <summary>Reads the config saved by <see cref="Save{TConfig}"/>.</summary>
+    public static TConfig LoadConfig<TConfig>(string directory)
+    {
+        string path = Path.Combine(directory, "config.json");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no model config beside the weights.", path);
+        try
+        {
+            return JsonSerializer.Deserialize<TConfig>(File.ReadAllText(path), ConfigJson)
+                ?? throw new CheckpointMismatchException($"{path}: the config is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointMismatchException($"{path}: not a valid model config: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Loads weights into <paramref name="module"/> from a safetensors file. Every parameter and buffer must be present
+    /// with its shape; tensors the module lacks are errors except those named in <paramref name="ignore"/> (such as a
+    /// tied <c>lm_head.weight</c>). Nothing is copied unless everything fits. Values are cast to each parameter's dtype.
+    /// </summary>
+    public static void LoadWeights(nn.Module module, string path, IReadOnlyCollection<string>? ignore = null)
+    {
+        using var content = Safetensors.Load(path);
+        var expected = module.state_dict();
+        foreach (var (name, target) in expected)
+        {
+            if (!content.Tensors.TryGetValue(name, out var source))
+                throw new CheckpointMismatchException($"{path}: tensor '{name}' is missing (the model expects shape [{string.Join(", ", target.shape)}]).");
+            if (!source.shape.SequenceEqual(target.shape))
+                throw new CheckpointMismatchException(
+                    $"{path}: tensor '{name}' has shape [{string.Join(", ", source.shape)}]; the model expects [{string.Join(", ", target.shape)}].");
+        }
+        var unexpected = content.Tensors.Keys.Where(k => !expected.ContainsKey(k) && !(ignore?.Contains(k) ?? false)).Order().ToList();
+        if (unexpected.Count > 0)
+            throw new CheckpointMismatchException($"{path}: tensor(s) the model does not have: {string.Join(", ", unexpected)}.");
+
+        using var noGrad = no_grad();
+        foreach (var (name, target) in expected)
+            target.copy_(content.Tensors[name].to(target.dtype, target.device));
+    }
+}
+
+/// <summary>Writes files through a temporary file and a rename, so readers never see half a file.</summary>
+public static class AtomicFile
+{
+    /// <summary>Writes <paramref name="text"/> (UTF-8) to <paramref name="path"/> atomically.</summary>
+    public static void WriteAllText(string path, string text) => Write(path, stream =>
+    {
+        using var writer = new StreamWriter(stream, leaveOpen: true);
+        writer.Write(text);
+    });
+
+    /// <summary>Writes what <paramref name="write"/> puts in the stream to <paramref name="path"/> atomically.</summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        string temp = $"{path}.{Environment.ProcessId}.tmp";
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                write(file);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text;
+using Mamba.Core.Checkpoints;
+using Mamba.Core.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mamba.Core.Tests.Checkpoints;
+
+public sealed class SafetensorsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mamba-st-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Header_layout_matches_the_format_specification()
+    {
+        using var stream = new MemoryStream();
+        Safetensors.Write(stream, new Dictionary<string, Tensor> { ["w"] = tensor(new float[] { 1, 2, 3 }), ["b"] = tensor(new long[] { 7 }) });
+        byte[] bytes = stream.ToArray();
+
+        long headerLength = BitConverter.ToInt64(bytes, 0);
+        string header = Encoding.UTF8.GetString(bytes, 8, (int)headerLength);
+        Assert.Equal(0, headerLength % 8);
+        Assert.Contains("\"b\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}", header);
+        Assert.Contains("\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[8,20]}", header);
+        Assert.Equal(8 + headerLength + 20, bytes.Length);
+        Assert.Equal(7L, BitConverter.ToInt64(bytes, 8 + (int)headerLength));
+        Assert.Equal(2f, BitConverter.ToSingle(bytes, 8 + (int)headerLength + 8 + 4));
+    }
+
+    [Fact]
+    public void Save_then_load_gives_identical_outputs()
+    {
+        random.manual_seed(16);
+        var options = new BackboneOptions { ModelDim = 16, Layers = "M1,M2", VocabSize = 10, Mamba2 = new() { StateSize = 16, HeadDim = 8 } };
+        using var original = new TokenModel(options);
+        ModelCheckpoint.Save(_dir, original, options);
+
+        random.manual_seed(99);
+        using var loaded = new TokenModel(ModelCheckpoint.LoadConfig<BackboneOptions>(_dir));
+        ModelCheckpoint.LoadWeights(loaded, Path.Combine(_dir, "model.safetensors"));
+
+        using var noGrad = no_grad();
+        var tokens = randint(0, 10, [2, 6]);
+        Assert.True(original.forward(tokens).eq(loaded.forward(tokens)).all().item<bool>(), "loaded model's output differs");
+        Assert.False(Directory.EnumerateFiles(_dir, "*.tmp").Any(), "a temporary file was left behind");
+    }
+
+    [Fact]
+    public void A_missing_or_misshapen_tensor_is_named()
+    {
+        using var model = new TokenModel(new BackboneOptions { ModelDim = 16, Layers = "M1", VocabSize = 10 });
+        var weights = model.state_dict();
+        string path = Path.Combine(_dir, "bad.safetensors");
+
+        Safetensors.Save(path, weights.Where(kv => kv.Key != "backbone.layers.0.mixer.A_log").ToDictionary());
+        var missing = Assert.Throws<CheckpointMismatchException>(() => ModelCheckpoint.LoadWeights(model, path));
+        Assert.Contains("backbone.layers.0.mixer.A_log", missing.Message);
+        Assert.Contains("missing", missing.Message);
+
+        var reshaped = weights.ToDictionary(kv => kv.Key, kv => kv.Key == "backbone.norm_f.weight" ? ones(17) : kv.Value);
+        Safetensors.Save(path, reshaped);
+        var wrong = Assert.Throws<CheckpointMismatchException>(() => ModelCheckpoint.LoadWeights(model, path));
+        Assert.Contains("backbone.norm_f.weight", wrong.Message);
+        Assert.Contains("[17]", wrong.Message);
+        Assert.Contains("[16]", wrong.Message);
+    }
+
+    [Fact]
+    public void Truncated_and_corrupt_files_give_clear_errors()
+    {
+        string path = Path.Combine(_dir, "model.safetensors");
+        Safetensors.Save(path, new Dictionary<string, Tensor> { ["w"] = ones(100) });
+        byte[] bytes = File.ReadAllBytes(path);
+
+        File.WriteAllBytes(path, bytes[..^10]);
+        Assert.Contains("truncated", Assert.Throws<SafetensorsFormatException>(() => Safetensors.Load(path)).Message);
+
+        File.WriteAllBytes(path, bytes[..5]);
+        Assert.Contains("truncated", Assert.Throws<SafetensorsFormatException>(() => Safetensors.Load(path)).Message);
+
+        var corrupt = (byte[])bytes.Clone();
+        corrupt[8] = (byte)'#';                                                    // the header's opening brace
+        File.WriteAllBytes(path, corrupt);
+        var error = Assert.Throws<SafetensorsFormatException>(() => Safetensors.Load(path));
+        Assert.StartsWith(path, error.Message);
+
+        var huge = (byte[])bytes.Clone();
+        BitConverter.GetBytes(long.MaxValue / 2).CopyTo(huge, 0);
+        File.WriteAllBytes(path, huge);
+        Assert.Contains("more than the file holds", Assert.Throws<SafetensorsFormatException>(() => Safetensors.Load(path)).Message);
+    }
+}
