@@ -36,14 +36,16 @@ public sealed class ChunkedScan : IScanKernel
         for (long start = 0; start < shape.Length; start += SelectiveChunkLength)
         {
             long end = Math.Min(start + SelectiveChunkLength, shape.Length);
+            // Each chunk's temporaries are freed as it ends (autograd keeps what it needs natively).
+            using var chunkScope = NewDisposeScope();
             var steps = TensorIndex.Slice(start, end);
             var dl = delta[.., .., steps].unsqueeze(-1);                             // (B, D, Q, 1)
             var decay = (dl * a).exp();                                              // ΔA: (B, D, Q, N)
             var drive = dl * u[.., .., steps].unsqueeze(-1) * b[.., .., steps];
             var (prefixDecay, prefixState) = InclusiveScan(decay, drive);
             var states = prefixDecay * h.unsqueeze(2) + prefixState;                 // h_l for l in the chunk
-            ys.Add((states * c[.., .., steps]).sum(-1));                             // (B, D, Q)
-            h = states[.., .., -1];
+            ys.Add((states * c[.., .., steps]).sum(-1).MoveToOuterDisposeScope());  // (B, D, Q)
+            h = states[.., .., -1].MoveToOuterDisposeScope();
         }
         var y = cat(ys, dim: -1);
         var output = ScanMath.SkipAndGate(y, u, inputs.D, inputs.Z, type).to_type(inputs.U.dtype);

@@ -36,11 +36,12 @@ public sealed class ReferenceScan : IScanKernel
         var ys = new Tensor[shape.Length];
         for (long l = 0; l < shape.Length; l++)
         {
+            using var stepScope = NewDisposeScope();
             var dl = deltaT[l].unsqueeze(-1);                         // (B, G, D/G, 1)
             var decay = (dl * a).exp();                               // ΔA: (B, G, D/G, N)
             var drive = dl * uT[l].unsqueeze(-1) * bT[l];             // ΔB·u
-            h = decay * h + drive;
-            ys[l] = (h * cT[l]).sum(-1);                              // y_l = C_l·h_l: (B, G, D/G)
+            h = (decay * h + drive).MoveToOuterDisposeScope();
+            ys[l] = (h * cT[l]).sum(-1).MoveToOuterDisposeScope();    // y_l = C_l·h_l: (B, G, D/G)
         }
         h = h.reshape(shape.Batch, shape.Channels, shape.StateSize);
         var y = stack(ys, dim: -1).reshape(shape.Batch, shape.Channels, shape.Length);
@@ -76,11 +77,12 @@ public sealed class ReferenceScan : IScanKernel
         var ys = new Tensor[shape.Length];
         for (long t = 0; t < shape.Length; t++)
         {
+            using var stepScope = NewDisposeScope();
             var dtt = dtT[t];                                                          // (b, g, h/g)
             var decay = (dtt * a).exp().unsqueeze(-1).unsqueeze(-1);                   // (b, g, h/g, 1, 1)
             var drive = (dtt.unsqueeze(-1) * xT[t]).unsqueeze(-1) * bT[t];             // (b, g, h/g, p, n)
-            h = decay * h + drive;
-            ys[t] = (h * cT[t]).sum(-1);                                               // (b, g, h/g, p)
+            h = (decay * h + drive).MoveToOuterDisposeScope();
+            ys[t] = (h * cT[t]).sum(-1).MoveToOuterDisposeScope();                     // (b, g, h/g, p)
         }
         h = h.reshape(bsz, shape.Heads, shape.HeadDim, shape.StateSize);
         var y = stack(ys, dim: 1).reshape(bsz, shape.Length, shape.Heads, shape.HeadDim);

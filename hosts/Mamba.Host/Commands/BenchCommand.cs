@@ -18,7 +18,7 @@ internal static class BenchCommand
 
     private static Command CreateScan()
     {
-        var quick = new Option<bool>("--quick") { Description = "One Mamba-1 and one Mamba-2 shape, three timed runs each: a smoke run, not figures to record." };
+        var quick = new Option<bool>("--quick") { Description = "A smoke run, not figures to record: the mamba-130m and Mamba-2 shapes, the fused kernel against one reference run, three timed runs." };
         var repeat = new Option<int>("--repeat") { Description = "Timed runs per kernel and shape; the median is reported.", DefaultValueFactory = _ => 5 };
         var kernels = new Option<string[]>("--kernels")
         {
@@ -43,10 +43,12 @@ internal static class BenchCommand
                 ? ScanWorkload.Standard.Where(w => w.Name is "mamba-130m layer" or "mamba-2 layer").ToList()
                 : ScanWorkload.Standard.ToList();
             var registry = ScanKernelRegistry.WithCoreKernels();
-            var chosen = result.GetValue(kernels)!.Select(registry.Get).Zip(result.GetValue(kernels)!).ToList();
+            string[] names = isQuick ? ["fused-cpu"] : result.GetValue(kernels)!;
+            var chosen = names.Select(registry.Get).Zip(names).ToList();
             int runs = isQuick ? 3 : result.GetValue(repeat);
+            int referenceRuns = isQuick ? 1 : ReferenceRuns;
             bool[] passes = result.GetValue(noBackward) ? [false] : [false, true];
-            return Task.FromResult(RunScan(workloads, registry.Get("reference"), chosen, runs, passes, cancellation));
+            return Task.FromResult(RunScan(workloads, registry.Get("reference"), referenceRuns, chosen, runs, passes, cancellation));
         });
         return scan;
     }
@@ -60,11 +62,11 @@ internal static class BenchCommand
     /// <summary>The reference takes seconds per call: fewer timed runs, after a single warm-up run.</summary>
     private const int ReferenceRuns = 3;
 
-    private static int RunScan(List<ScanWorkload> workloads, IScanKernel reference, List<(IScanKernel Kernel, string Name)> kernels,
-        int runs, bool[] passes, CancellationToken cancellation)
+    private static int RunScan(List<ScanWorkload> workloads, IScanKernel reference, int referenceRuns,
+        List<(IScanKernel Kernel, string Name)> kernels, int runs, bool[] passes, CancellationToken cancellation)
     {
         Console.WriteLine($"# mamba bench scan — {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, " +
-                          $"AVX-512 {(Vector512.IsHardwareAccelerated ? "on" : "off")}, fp32, median of {runs} (reference: {ReferenceRuns})");
+                          $"AVX-512 {(Vector512.IsHardwareAccelerated ? "on" : "off")}, fp32, median of {runs} (reference: {referenceRuns})");
         Console.WriteLine();
         WarmUp(reference, kernels.Select(k => k.Kernel), passes);
         Console.WriteLine("| shape | pass | kernel | median ms | G updates/s | × reference |");
@@ -75,7 +77,7 @@ internal static class BenchCommand
             {
                 cancellation.ThrowIfCancellationRequested();
                 string pass = backward ? "fwd+bwd" : "fwd";
-                double referenceMs = MedianMilliseconds(workload, reference, backward, ReferenceRuns);
+                double referenceMs = MedianMilliseconds(workload, reference, backward, referenceRuns);
                 Row(workload, pass, "reference", referenceMs, referenceMs);
                 foreach (var (kernel, name) in kernels)
                 {
