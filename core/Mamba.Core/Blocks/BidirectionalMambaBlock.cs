@@ -52,10 +52,8 @@ public sealed class BidirectionalMambaBlock : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var xz = InProj.forward(hidden).transpose(1, 2).chunk(2, dim: 1);         // x, z: (B, E, L)
-        var (forwards, forwardState) = Forwards.Forward(xz[0], xz[1], null);
-        var (backwards, backwardState) = Backwards.Forward(xz[0].flip(-1), xz[1].flip(-1), null);
-        forwardState.Dispose();
-        backwardState.Dispose();
+        var (forwards, _) = Forwards.Forward(xz[0], xz[1], null, returnState: false);
+        var (backwards, _) = Backwards.Forward(xz[0].flip(-1), xz[1].flip(-1), null, returnState: false);
         var y = (forwards + backwards.flip(-1)) / 2;
         return OutProj.forward(y.transpose(1, 2)).MoveToOuterDisposeScope();
     }

@@ -135,18 +135,19 @@ public sealed class Mamba2Block : nn.Module<Tensor, Tensor>, IRecurrentMixer
     public Linear OutProj { get; }
 
     /// <summary>hidden (B, L, d_model) → (B, L, d_model).</summary>
-    public override Tensor forward(Tensor hidden)
-    {
-        var (output, state) = Prefill(hidden, null);
-        state.Dispose();
-        return output;
-    }
+    public override Tensor forward(Tensor hidden) => Run(hidden, null, returnState: false).Output;
 
     /// <inheritdoc />
     public (Tensor Output, LayerState State) Prefill(Tensor hidden, LayerState? initial)
     {
+        var (output, state) = Run(hidden, MambaStates.Expect(initial), returnState: true);
+        return (output, state!);
+    }
+
+    /// <summary>The forward pass; the final state is computed only when <paramref name="returnState"/> (nothing back-propagates through it).</summary>
+    private (Tensor Output, MambaState? State) Run(Tensor hidden, MambaState? start, bool returnState)
+    {
         using var scope = NewDisposeScope();
-        var start = MambaStates.Expect(initial);
         long batch = hidden.shape[0], length = hidden.shape[1];
         var (z, xbc, dt) = SplitProjection(InProj.forward(hidden));                     // (B, L, ·)
         var convInput = xbc.transpose(1, 2);                                             // (B, conv dim, L)
@@ -160,10 +161,10 @@ public sealed class Mamba2Block : nn.Module<Tensor, Tensor>, IRecurrentMixer
             X = x.view(batch, length, Heads, HeadDim), Dt = dt, A = -ALog.exp(),
             B = b.view(batch, length, Groups, StateSize), C = c.view(batch, length, Groups, StateSize),
             D = D, DtBias = DtBias, DtSoftplus = true, ChunkSize = _chunkSize,
-            InitialStates = start?.Ssm, ReturnFinalStates = true,
+            InitialStates = start?.Ssm, ReturnFinalStates = returnState,
         }, _kernels);
         var y = Norm.forward(scan.Output.view(batch, length, InnerDim), z);
-        var state = new MambaState(Conv.StateAfter(convInput), scan.FinalStates!).MoveToOuterDisposeScope();
+        var state = returnState ? new MambaState(Conv.StateAfter(convInput), scan.FinalStates!).MoveToOuterDisposeScope() : null;
         return (OutProj.forward(y).MoveToOuterDisposeScope(), state);
     }
 

@@ -45,20 +45,21 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>, IRecurrentMixer
     public Linear OutProj { get; }
 
     /// <summary>hidden (B, L, d_model) → (B, L, d_model).</summary>
-    public override Tensor forward(Tensor hidden)
-    {
-        var (output, state) = Prefill(hidden, null);
-        state.Dispose();
-        return output;
-    }
+    public override Tensor forward(Tensor hidden) => Run(hidden, null, returnState: false).Output;
 
     /// <inheritdoc />
     public (Tensor Output, LayerState State) Prefill(Tensor hidden, LayerState? initial)
     {
+        var (output, state) = Run(hidden, MambaStates.Expect(initial), returnState: true);
+        return (output, state!);
+    }
+
+    private (Tensor Output, MambaState? State) Run(Tensor hidden, MambaState? initial, bool returnState)
+    {
         using var scope = NewDisposeScope();
         var xz = InProj.forward(hidden).transpose(1, 2).chunk(2, dim: 1);        // x, z: (B, E, L)
-        var (y, state) = Ssm.Forward(xz[0], xz[1], MambaStates.Expect(initial));
-        return (OutProj.forward(y.transpose(1, 2)).MoveToOuterDisposeScope(), state.MoveToOuterDisposeScope());
+        var (y, state) = Ssm.Forward(xz[0], xz[1], initial, returnState);
+        return (OutProj.forward(y.transpose(1, 2)).MoveToOuterDisposeScope(), state?.MoveToOuterDisposeScope());
     }
 
     /// <inheritdoc />

@@ -74,10 +74,11 @@ public sealed class SelectiveSsm
     public Parameter? LtiC { get; }
 
     /// <summary>
-    /// x and z (B, E, L) → y (B, E, L), continuing from <paramref name="initial"/> when given, and the state after the
-    /// last step (conv window and SSM state), which is what a prefill leaves for <see cref="Step"/>.
+    /// x and z (B, E, L) → y (B, E, L), continuing from <paramref name="initial"/> when given, and, when
+    /// <paramref name="returnState"/>, the state after the last step (conv window and SSM state), which is what a
+    /// prefill leaves for <see cref="Step"/>. Training passes skip the state: nothing back-propagates through it.
     /// </summary>
-    public (Tensor Output, MambaState State) Forward(Tensor x, Tensor z, MambaState? initial)
+    public (Tensor Output, MambaState? State) Forward(Tensor x, Tensor z, MambaState? initial, bool returnState)
     {
         using var scope = NewDisposeScope();
         var convInput = initial is null ? x : cat([initial.Conv, x], dim: -1);
@@ -90,9 +91,9 @@ public sealed class SelectiveSsm
             U = convolved, Delta = dt.transpose(1, 2), A = -ALog.exp(),
             B = b.transpose(1, 2), C = c.transpose(1, 2),
             D = D, Z = z, DeltaBias = DtProj.bias, DeltaSoftplus = true,
-            InitialState = initial?.Ssm, ReturnFinalState = true,
+            InitialState = initial?.Ssm, ReturnFinalState = returnState,
         }, _kernels);
-        var state = new MambaState(Conv.StateAfter(convInput), scan.FinalState!).MoveToOuterDisposeScope();
+        var state = returnState ? new MambaState(Conv.StateAfter(convInput), scan.FinalState!).MoveToOuterDisposeScope() : null;
         return (scan.Output.MoveToOuterDisposeScope(), state);
     }
 

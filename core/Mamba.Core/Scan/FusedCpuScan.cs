@@ -27,10 +27,8 @@ public sealed class FusedCpuScan : IScanKernel
         var shape = ScanValidation.Validate(inputs);
         Require(new ScanProblem(ScanKind.Selective, inputs.U.device_type, inputs.U.dtype, shape.StateSize));
         var results = SelectiveScanFunction.apply(inputs.U, inputs.Delta, inputs.A, inputs.B, inputs.C,
-            inputs.D!, inputs.Z!, inputs.DeltaBias!, inputs.InitialState!, inputs.DeltaSoftplus);
-        if (inputs.ReturnFinalState) return new SelectiveScanOutput(results[0], results[1]);
-        results[1].Dispose();
-        return new SelectiveScanOutput(results[0], null);
+            inputs.D!, inputs.Z!, inputs.DeltaBias!, inputs.InitialState!, inputs.DeltaSoftplus, inputs.ReturnFinalState);
+        return new SelectiveScanOutput(results[0], inputs.ReturnFinalState ? results[1] : null);
     }
 
     /// <inheritdoc />
@@ -39,10 +37,8 @@ public sealed class FusedCpuScan : IScanKernel
         var shape = ScanValidation.Validate(inputs);
         Require(new ScanProblem(ScanKind.Ssd, inputs.X.device_type, inputs.X.dtype, shape.StateSize));
         var results = SsdScanFunction.apply(inputs.X, inputs.Dt, inputs.A, inputs.B, inputs.C,
-            inputs.D!, inputs.DtBias!, inputs.InitialStates!, inputs.DtSoftplus);
-        if (inputs.ReturnFinalStates) return new SsdScanOutput(results[0], results[1]);
-        results[1].Dispose();
-        return new SsdScanOutput(results[0], null);
+            inputs.D!, inputs.DtBias!, inputs.InitialStates!, inputs.DtSoftplus, inputs.ReturnFinalStates);
+        return new SsdScanOutput(results[0], inputs.ReturnFinalStates ? results[1] : null);
     }
 
     private void Require(in ScanProblem problem)

@@ -25,7 +25,7 @@ internal unsafe struct SelectiveScanGradients
     public float* DU, DDelta, DZ, DInitialState;
     /// <summary>(Batch, Channels, N), (Batch, Channels), (Batch, Channels): summed over the batch afterwards.</summary>
     public float* DAPartial, DDPartial, DBiasPartial;
-    /// <summary>(Batch, Groups, Length, N), zeroed by the caller; workers add into them under a lock.</summary>
+    /// <summary>(Batch, Groups, Length, N): written whole by the backward pass.</summary>
     public float* DB, DC;
 }
 
@@ -105,7 +105,11 @@ internal static unsafe class SelectiveScanCpu
         long blocks = Math.Clamp((4L * Environment.ProcessorCount + groupsTotal - 1) / groupsTotal, 1, channelsPerGroup);
         long blockSize = (channelsPerGroup + blocks - 1) / blocks;
         long n = p.StateSize, length = p.Length;
-        var gate = new Lock();
+        // Each task accumulates dB and dC for its channels in its own buffer; the buffers are summed in task order
+        // afterwards, so the result does not depend on which thread finished first.
+        long perTask = 2 * length * n;
+        using var accumulators = new Scratch(groupsTotal * blocks * perTask);
+        accumulators.Clear();
 
         Parallel.For(0, groupsTotal * blocks, task =>
         {
@@ -116,21 +120,27 @@ internal static unsafe class SelectiveScanCpu
             if (first >= last) return;
 
             long q = CarryInterval;
-            using var scratch = new Scratch(2 * length * n + 3 * length + (2 * q + 1) * n + 2 * n);
-            scratch.Clear();
-            float* dBAcc = scratch.Data, dCAcc = dBAcc + length * n;
-            float* dt = dCAcc + length * n, slope = dt + length, dy = slope + length;
+            using var scratch = new Scratch(3 * length + (2 * q + 1) * n + 2 * n);
+            float* dBAcc = accumulators.Data + task * perTask, dCAcc = dBAcc + length * n;
+            float* dt = scratch.Data, slope = dt + length, dy = slope + length;
             float* states = dy + length, decays = states + (q + 1) * n, adjoint = decays + q * n, dA = adjoint + n;
 
             for (long d = first; d < last; d++)
                 BackwardChannel(p, grads, b * p.Channels + d, dBAcc, dCAcc, dt, slope, dy, states, decays, adjoint, dA);
-
-            lock (gate)
-            {
-                RowMath.AddInPlace(grads.DB + bg * length * n, dBAcc, length * n);
-                RowMath.AddInPlace(grads.DC + bg * length * n, dCAcc, length * n);
-            }
         });
+
+        for (long bg = 0; bg < groupsTotal; bg++)
+        {
+            float* dB = grads.DB + bg * length * n, dC = grads.DC + bg * length * n;
+            RowMath.Copy(accumulators.Data + bg * blocks * perTask, dB, length * n);
+            RowMath.Copy(accumulators.Data + bg * blocks * perTask + length * n, dC, length * n);
+            for (long block = 1; block < blocks; block++)
+            {
+                float* own = accumulators.Data + (bg * blocks + block) * perTask;
+                RowMath.AddInPlace(dB, own, length * n);
+                RowMath.AddInPlace(dC, own + length * n, length * n);
+            }
+        }
     }
 
     private static void BackwardChannel(in SelectiveScanBuffers p, in SelectiveScanGradients grads, long bd,

@@ -5,8 +5,9 @@ namespace Mamba.Core.Scan.Cpu;
 
 /// <summary>
 /// Autograd wiring of the fused CPU selective scan: forward and analytic backward both run in
-/// <see cref="SelectiveScanCpu"/>. Arguments: u, delta, A, B, C, D?, z?, delta_bias?, h0?, softplus.
-/// Outputs: the scan output and the final state.
+/// <see cref="SelectiveScanCpu"/>. Arguments: u, delta, A, B, C, D?, z?, delta_bias?, h0?, softplus, return final state.
+/// Outputs: the scan output, and the final state when asked for (an output nobody uses would reach backward as an
+/// undefined gradient, which TorchSharp wraps in an object it never releases).
 /// </summary>
 internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<SelectiveScanFunction>
 {
@@ -18,7 +19,7 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
     {
         var (u0, delta0, a0, b0, c0) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (Tensor)vars[4]);
         var (d0, z0, bias0, h00) = (vars[5] as Tensor, vars[6] as Tensor, vars[7] as Tensor, vars[8] as Tensor);
-        bool softplus = (bool)vars[9];
+        bool softplus = (bool)vars[9], returnFinal = (bool)vars[10];
         long batch = u0.shape[0], channels = u0.shape[1], length = u0.shape[2], n = a0.shape[1];
         long padded = FusedLayout.PadStateSize(n);
 
@@ -59,11 +60,8 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         ctx.save_data(GroupedKey, b0.dim() == 4);
         ctx.save_data(StateSizeKey, n);
         ctx.save_data(InitialKey, h0 is not null);
-        var results = new List<Tensor>
-        {
-            output.to_type(u0.dtype).MoveToOuterDisposeScope(),
-            final[.., .., ..(int)n].to_type(u0.dtype).MoveToOuterDisposeScope(),
-        };
+        var results = new List<Tensor> { output.to_type(u0.dtype).MoveToOuterDisposeScope() };
+        if (returnFinal) results.Add(final[.., .., ..(int)n].to_type(u0.dtype).MoveToOuterDisposeScope());
         return results;
     }
 
@@ -79,7 +77,7 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         long batch = u.shape[0], channels = u.shape[1], length = u.shape[2], padded = a.shape[1], groups = b.shape[1];
 
         var dOutput = FusedLayout.Float32OrZeros(gradOutputs[0], [batch, channels, length]);
-        var dFinal = FusedLayout.PadLast(FusedLayout.Float32OrZeros(gradOutputs[1], [batch, channels, n]), padded);
+        var dFinal = FusedLayout.PadLast(FusedLayout.Float32OrZeros(gradOutputs.ElementAtOrDefault(1), [batch, channels, n]), padded);
         var du = empty([batch, channels, length], ScalarType.Float32);
         var dDelta = empty([batch, channels, length], ScalarType.Float32);
         var dz = z is null ? null : empty([batch, channels, length], ScalarType.Float32);
@@ -87,8 +85,8 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         var dAPartial = empty([batch, channels, padded], ScalarType.Float32);
         var dDPartial = empty([batch, channels], ScalarType.Float32);
         var dBiasPartial = empty([batch, channels], ScalarType.Float32);
-        var dB = zeros([batch, groups, length, padded], ScalarType.Float32);
-        var dC = zeros([batch, groups, length, padded], ScalarType.Float32);
+        var dB = empty([batch, groups, length, padded], ScalarType.Float32);
+        var dC = empty([batch, groups, length, padded], ScalarType.Float32);
 
         var p = new SelectiveScanBuffers
         {
@@ -121,7 +119,7 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         [
             du, dDelta, dAPartial.sum(dim: 0)[.., state], BackToInputLayout(dB), BackToInputLayout(dC),
             dSkip is null ? null! : dDPartial.sum(dim: 0), dz!, bias is null ? null! : dBiasPartial.sum(dim: 0),
-            initial ? dh0[.., .., state] : null!, null!,
+            initial ? dh0[.., .., state] : null!, null!, null!,
         ];
     }
 }

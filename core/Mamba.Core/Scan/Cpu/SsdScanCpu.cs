@@ -24,7 +24,7 @@ internal unsafe struct SsdScanGradients
     public float* DX, DDt, DInitialStates;
     /// <summary>(Batch, Heads) each: summed over the batch afterwards.</summary>
     public float* DAPartial, DDPartial, DBiasPartial;
-    /// <summary>(Batch, Length, Groups, N), zeroed by the caller; workers add into them under a lock.</summary>
+    /// <summary>(Batch, Length, Groups, N): written whole by the backward pass.</summary>
     public float* DB, DC;
 }
 
@@ -104,7 +104,10 @@ internal static unsafe class SsdScanCpu
         long blocks = Math.Clamp((4L * Environment.ProcessorCount + groupsTotal - 1) / groupsTotal, 1, headsPerGroup);
         long blockSize = (headsPerGroup + blocks - 1) / blocks;
         long n = p.StateSize, length = p.Length, stateFloats = p.HeadDim * n;
-        var gate = new Lock();
+        // Per-task dB/dC buffers (time-major, (Length, N)), summed in task order afterwards for a deterministic result.
+        long perTask = 2 * length * n;
+        using var accumulators = new Scratch(groupsTotal * blocks * perTask);
+        accumulators.Clear();
 
         Parallel.For(0, groupsTotal * blocks, task =>
         {
@@ -114,25 +117,31 @@ internal static unsafe class SsdScanCpu
             long last = Math.Min(first + blockSize, (g + 1) * headsPerGroup);
             if (first >= last) return;
 
-            using var scratch = new Scratch(2 * length * n + 4 * length + (CarryInterval + 2) * stateFloats);
-            scratch.Clear();
-            float* dBAcc = scratch.Data, dCAcc = dBAcc + length * n;
-            float* raw = dCAcc + length * n, dt = raw + length, slope = dt + length, dDt = slope + length;
+            using var scratch = new Scratch(4 * length + (CarryInterval + 2) * stateFloats);
+            float* dBAcc = accumulators.Data + task * perTask, dCAcc = dBAcc + length * n;
+            float* raw = scratch.Data, dt = raw + length, slope = dt + length, dDt = slope + length;
             float* states = dDt + length, adjoint = states + (CarryInterval + 1) * stateFloats;
 
             for (long h = first; h < last; h++)
                 BackwardHead(p, grads, b, h, dBAcc, dCAcc, raw, dt, slope, dDt, states, adjoint);
+        });
 
-            lock (gate)
+        for (long bg = 0; bg < groupsTotal; bg++)
+        {
+            long b = bg / p.Groups, g = bg % p.Groups;
+            for (long t = 0; t < length; t++)
             {
-                for (long t = 0; t < length; t++)
+                long offset = ((b * length + t) * p.Groups + g) * n;
+                RowMath.Copy(accumulators.Data + bg * blocks * perTask + t * n, grads.DB + offset, n);
+                RowMath.Copy(accumulators.Data + bg * blocks * perTask + (length + t) * n, grads.DC + offset, n);
+                for (long block = 1; block < blocks; block++)
                 {
-                    long offset = ((b * length + t) * p.Groups + g) * n;
-                    RowMath.AddInPlace(grads.DB + offset, dBAcc + t * n, n);
-                    RowMath.AddInPlace(grads.DC + offset, dCAcc + t * n, n);
+                    float* own = accumulators.Data + (bg * blocks + block) * perTask;
+                    RowMath.AddInPlace(grads.DB + offset, own + t * n, n);
+                    RowMath.AddInPlace(grads.DC + offset, own + (length + t) * n, n);
                 }
             }
-        });
+        }
     }
 
     private static void BackwardHead(in SsdScanBuffers p, in SsdScanGradients grads, long b, long h,

@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace Mamba.Core.Scan.Cpu;
 
 /// <summary>
-/// Autograd wiring of the fused CPU SSD scan. Arguments: x, dt, A, B, C, D?, dt_bias?, initial states?, softplus.
-/// Outputs: y and the final states.
+/// Autograd wiring of the fused CPU SSD scan. Arguments: x, dt, A, B, C, D?, dt_bias?, initial states?, softplus, return final states.
+/// Outputs: y, and the final states when asked for (see <see cref="SelectiveScanFunction"/>).
 /// </summary>
 internal sealed class SsdScanFunction : autograd.MultiTensorFunction<SsdScanFunction>
 {
@@ -17,7 +17,7 @@ internal sealed class SsdScanFunction : autograd.MultiTensorFunction<SsdScanFunc
     {
         var (x0, dt0, a0, b0, c0) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (Tensor)vars[4]);
         var (d0, bias0, h00) = (vars[5] as Tensor, vars[6] as Tensor, vars[7] as Tensor);
-        bool softplus = (bool)vars[8];
+        bool softplus = (bool)vars[8], returnFinal = (bool)vars[9];
         long batch = x0.shape[0], length = x0.shape[1], heads = x0.shape[2], dim = x0.shape[3], n = b0.shape[3];
         long padded = FusedLayout.PadStateSize(n);
 
@@ -54,11 +54,9 @@ internal sealed class SsdScanFunction : autograd.MultiTensorFunction<SsdScanFunc
         ctx.save_data(SoftplusKey, softplus);
         ctx.save_data(StateSizeKey, n);
         ctx.save_data(InitialKey, h0 is not null);
-        return
-        [
-            output.to_type(x0.dtype).MoveToOuterDisposeScope(),
-            final[.., .., .., ..(int)n].to_type(x0.dtype).MoveToOuterDisposeScope(),
-        ];
+        var results = new List<Tensor> { output.to_type(x0.dtype).MoveToOuterDisposeScope() };
+        if (returnFinal) results.Add(final[.., .., .., ..(int)n].to_type(x0.dtype).MoveToOuterDisposeScope());
+        return results;
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
@@ -71,15 +69,15 @@ internal sealed class SsdScanFunction : autograd.MultiTensorFunction<SsdScanFunc
         long batch = x.shape[0], length = x.shape[1], heads = x.shape[2], dim = x.shape[3], groups = b.shape[2], padded = b.shape[3];
 
         var dOutput = FusedLayout.Float32OrZeros(gradOutputs[0], [batch, length, heads, dim]);
-        var dFinal = FusedLayout.PadLast(FusedLayout.Float32OrZeros(gradOutputs[1], [batch, heads, dim, n]), padded);
+        var dFinal = FusedLayout.PadLast(FusedLayout.Float32OrZeros(gradOutputs.ElementAtOrDefault(1), [batch, heads, dim, n]), padded);
         var dx = empty([batch, length, heads, dim], ScalarType.Float32);
         var dDt = empty([batch, length, heads], ScalarType.Float32);
         var dh0 = empty([batch, heads, dim, padded], ScalarType.Float32);
         var dAPartial = empty([batch, heads], ScalarType.Float32);
         var dDPartial = empty([batch, heads], ScalarType.Float32);
         var dBiasPartial = empty([batch, heads], ScalarType.Float32);
-        var dB = zeros([batch, length, groups, padded], ScalarType.Float32);
-        var dC = zeros([batch, length, groups, padded], ScalarType.Float32);
+        var dB = empty([batch, length, groups, padded], ScalarType.Float32);
+        var dC = empty([batch, length, groups, padded], ScalarType.Float32);
 
         var p = new SsdScanBuffers
         {
@@ -105,7 +103,7 @@ internal sealed class SsdScanFunction : autograd.MultiTensorFunction<SsdScanFunc
         [
             dx, dDt, dAPartial.sum(dim: 0), dB[.., .., .., state], dC[.., .., .., state],
             dSkip is null ? null! : dDPartial.sum(dim: 0), bias is null ? null! : dBiasPartial.sum(dim: 0),
-            initial ? dh0[.., .., .., state] : null!, null!,
+            initial ? dh0[.., .., .., state] : null!, null!, null!,
         ];
     }
 }
