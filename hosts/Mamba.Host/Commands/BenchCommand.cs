@@ -13,6 +13,10 @@ internal static class BenchCommand
     {
         var bench = new Command("bench", "Run a benchmark and print its table (figures for docs/benchmarks.md).");
         bench.Subcommands.Add(CreateScan());
+        var quick = new Option<bool>("--quick") { Description = "A smoke run at small sizes, not figures to record." };
+        var backbone = new Command("backbone", "Forward time and decode rate of a mamba-130m-size stack; forward time against length, Mamba vs attention.") { quick };
+        backbone.SetAction((result, cancellation) => Task.FromResult(BackboneBenchmark.Run(result.GetValue(quick), cancellation)));
+        bench.Subcommands.Add(backbone);
         return bench;
     }
 

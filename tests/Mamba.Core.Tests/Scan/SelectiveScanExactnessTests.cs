@@ -25,6 +25,7 @@ public sealed class SelectiveScanExactnessTests
         ["grouped B/C (G=2), N=64, L=130 not a multiple of the chunk"] = new(Batch: 2, Channels: 4, StateSize: 64, Length: 130, Groups: 2),
         ["N=128, L=65, gate only, softplus without bias"] = new(Batch: 1, Channels: 3, StateSize: 128, Length: 65, Skip: false, Bias: false, Initial: false),
         ["N=16, one group per channel, no softplus"] = new(Batch: 3, Channels: 2, StateSize: 16, Length: 20, Groups: 2, Softplus: false),
+        ["20 channels, L=300: two channel blocks and two time tiles of the fused forward"] = new(Batch: 1, Channels: 20, StateSize: 16, Length: 300, Groups: 4),
     };
 
     private static Dictionary<string, Tensor> Run(IScanKernel kernel, SelectiveOptions options, long seed) =>
