@@ -47,6 +47,21 @@ public sealed class CausalConv1d : nn.Module<Tensor, Tensor>
         return y[.., .., ..(int)length].MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// x (B, channels, L) continuing after <paramref name="window"/> (the <c>kernel</c> inputs before x, from
+    /// <see cref="StateAfter"/> or <see cref="Step"/>; null for a sequence start) → the convolution of x and, when
+    /// <paramref name="returnWindow"/>, the window after x.
+    /// </summary>
+    public (Tensor Output, Tensor? Window) Prefill(Tensor x, Tensor? window, bool returnWindow)
+    {
+        using var scope = NewDisposeScope();
+        var input = window is null ? x : cat([window, x], dim: -1);
+        var y = forward(input);
+        if (window is not null) y = y[.., .., (int)window.shape[^1]..];
+        var next = returnWindow ? StateAfter(input).MoveToOuterDisposeScope() : null;
+        return (y.MoveToOuterDisposeScope(), next);
+    }
+
     /// <summary>The last <c>kernel</c> inputs of <paramref name="x"/> (B, channels, L), left-padded with zeros: the state after a prefill.</summary>
     public Tensor StateAfter(Tensor x)
     {

@@ -150,10 +150,8 @@ public sealed class Mamba2Block : nn.Module<Tensor, Tensor>, IRecurrentMixer
         using var scope = NewDisposeScope();
         long batch = hidden.shape[0], length = hidden.shape[1];
         var (z, xbc, dt) = SplitProjection(InProj.forward(hidden));                     // (B, L, ·)
-        var convInput = xbc.transpose(1, 2);                                             // (B, conv dim, L)
-        if (start is not null) convInput = cat([start.Conv, convInput], dim: -1);
-        var convolved = nn.functional.silu(Conv.forward(convInput));
-        if (start is not null) convolved = convolved[.., .., (int)start.Conv.shape[^1]..];
+        var (convOut, window) = Conv.Prefill(xbc.transpose(1, 2), start?.Conv, returnState); // (B, conv dim, L)
+        var convolved = nn.functional.silu(convOut);
         var (x, b, c) = SplitConvolved(convolved.transpose(1, 2));
 
         var scan = SsdScan.Run(new SsdScanInputs
@@ -164,7 +162,7 @@ public sealed class Mamba2Block : nn.Module<Tensor, Tensor>, IRecurrentMixer
             InitialStates = start?.Ssm, ReturnFinalStates = returnState,
         }, _kernels);
         var y = Norm.forward(scan.Output.view(batch, length, InnerDim), z);
-        var state = returnState ? new MambaState(Conv.StateAfter(convInput), scan.FinalStates!).MoveToOuterDisposeScope() : null;
+        var state = returnState ? new MambaState(window!, scan.FinalStates!).MoveToOuterDisposeScope() : null;
         return (OutProj.forward(y).MoveToOuterDisposeScope(), state);
     }
 

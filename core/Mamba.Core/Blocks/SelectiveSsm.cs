@@ -81,9 +81,8 @@ public sealed class SelectiveSsm
     public (Tensor Output, MambaState? State) Forward(Tensor x, Tensor z, MambaState? initial, bool returnState)
     {
         using var scope = NewDisposeScope();
-        var convInput = initial is null ? x : cat([initial.Conv, x], dim: -1);
-        var convolved = nn.functional.silu(Conv.forward(convInput));
-        if (initial is not null) convolved = convolved[.., .., (int)initial.Conv.shape[^1]..];
+        var (convOut, window) = Conv.Prefill(x, initial?.Conv, returnState);
+        var convolved = nn.functional.silu(convOut);
 
         var (dt, b, c) = Projections(convolved.transpose(1, 2));                  // (B, L, E), (B, L, N) ×2
         var scan = SelectiveScan.Run(new SelectiveScanInputs
@@ -93,7 +92,7 @@ public sealed class SelectiveSsm
             D = D, Z = z, DeltaBias = DtProj.bias, DeltaSoftplus = true,
             InitialState = initial?.Ssm, ReturnFinalState = returnState,
         }, _kernels);
-        var state = returnState ? new MambaState(Conv.StateAfter(convInput), scan.FinalState!).MoveToOuterDisposeScope() : null;
+        var state = returnState ? new MambaState(window!, scan.FinalState!).MoveToOuterDisposeScope() : null;
         return (scan.Output.MoveToOuterDisposeScope(), state);
     }
 

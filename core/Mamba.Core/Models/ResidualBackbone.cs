@@ -70,8 +70,8 @@ public sealed class ResidualBackbone : nn.Module<Tensor, Tensor>
         for (int i = 0; i < _layers.Count; i++)
         {
             var layer = _layers[i];
-            residual = residual is null ? hidden.to_type(ScalarType.Float32) : residual + hidden;
-            var (mixed, state) = ((IRecurrentMixer)layer.Mixer).Prefill(layer.Norm.forward(residual.to_type(hidden.dtype)), initial?.Layers[i]);
+            (var normed, residual) = layer.AddAndNorm(hidden, residual);
+            var (mixed, state) = ((IRecurrentMixer)layer.Mixer).Prefill(normed, initial?.Layers[i]);
             states.Add(state.MoveToOuterDisposeScope());
             hidden = mixed;
         }
@@ -83,14 +83,14 @@ public sealed class ResidualBackbone : nn.Module<Tensor, Tensor>
     {
         RequireCausal();
         using var scope = NewDisposeScope();
-        var hidden = Embedding is null ? input : Embedding.forward(input);
+        var hidden = Embed(input);
         Tensor? residual = null;
         var states = new List<LayerState>();
         for (int i = 0; i < _layers.Count; i++)
         {
             var layer = _layers[i];
-            residual = residual is null ? hidden.to_type(ScalarType.Float32) : residual + hidden;
-            var (mixed, next) = ((IRecurrentMixer)layer.Mixer).Step(layer.Norm.forward(residual.to_type(hidden.dtype)), state.Layers[i]);
+            (var normed, residual) = layer.AddAndNorm(hidden, residual);
+            var (mixed, next) = ((IRecurrentMixer)layer.Mixer).Step(normed, state.Layers[i]);
             states.Add(next.MoveToOuterDisposeScope());
             hidden = mixed;
         }
@@ -164,7 +164,14 @@ public sealed class ResidualLayer : nn.Module
     /// <summary>residual += hidden (fp32; the first layer starts it); hidden = mixer(norm(residual)).</summary>
     public (Tensor Hidden, Tensor Residual) Forward(Tensor hidden, Tensor? residual)
     {
+        var (normed, updated) = AddAndNorm(hidden, residual);
+        return (Mixer.forward(normed), updated);
+    }
+
+    /// <summary>The mixer's input, norm(residual + hidden), and the updated fp32 residual stream.</summary>
+    internal (Tensor Normed, Tensor Residual) AddAndNorm(Tensor hidden, Tensor? residual)
+    {
         var updated = residual is null ? hidden.to_type(ScalarType.Float32) : residual + hidden;
-        return (Mixer.forward(Norm.forward(updated.to_type(hidden.dtype))), updated);
+        return (Norm.forward(updated.to_type(hidden.dtype)), updated);
     }
 }

@@ -59,6 +59,22 @@ public sealed class NormAndConvTests
         Assert.True(RelativeError(state, conv.StateAfter(x)) < 1e-7, "the stepped window differs from the prefill window");
     }
 
+    [Fact]
+    public void Causal_conv_prefill_in_two_pieces_equals_one_pass()
+    {
+        random.manual_seed(10);
+        using var conv = new CausalConv1d(6, 4);
+        using var noGrad = no_grad();
+        var x = randn(2, 6, 13);
+
+        var (whole, wholeWindow) = conv.Prefill(x, null, returnWindow: true);
+        var (first, window) = conv.Prefill(x[.., .., ..5], null, returnWindow: true);
+        var (second, secondWindow) = conv.Prefill(x[.., .., 5..], window, returnWindow: true);
+
+        Assert.True(RelativeError(cat([first, second], dim: -1), whole) < 1e-6, "the continued convolution differs from one pass");
+        Assert.True(RelativeError(secondWindow!, wholeWindow!) < 1e-7, "the window after two pieces differs from one pass");
+    }
+
     private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
     {
         public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;

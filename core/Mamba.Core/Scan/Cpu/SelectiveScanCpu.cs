@@ -47,8 +47,9 @@ internal static unsafe class SelectiveScanCpu
 
     /// <summary>
     /// Time steps per tile: every channel of a block runs a tile before the next one starts, so a tile of B and C
-    /// (256·N floats each) is read from cache by all of them. Channel by channel over the whole sequence, B and C
-    /// (L·N floats each) fall out of L2 beyond about 16k steps and the scan slows several-fold.
+    /// (256·N floats each) is shared from cache by all of them instead of each channel streaming all L·N floats.
+    /// Measured as no slower at L = 2048 (docs/benchmarks.md); its effect at long L is not separated from the
+    /// allocator slowdown recorded there.
     /// </summary>
     private const int TimeTile = 256;
 
