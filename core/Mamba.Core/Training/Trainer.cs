@@ -45,15 +45,16 @@ public sealed class Trainer(TrainerOptions options)
         if (checkpointDirectory is not null && File.Exists(Path.Combine(checkpointDirectory, StateFile)))
             state = Restore(checkpointDirectory, model, optimizer);
 
-        long stepsPerEpoch = batches(1).Count;
-        long totalSteps = stepsPerEpoch * Options.Epochs;
+        long totalSteps = 0;
         double lastLoss = state.LastLoss;
-        bool stoppedEarly = false;
+        bool stoppedEarly = state.StoppedEarly;
 
         for (int epoch = state.Epoch + 1; epoch <= Options.Epochs && !stoppedEarly; epoch++)
         {
             model.train();
             var epochBatches = batches(epoch);
+            // The schedule spans every epoch; batch counts are the same each epoch (batches depend on the epoch alone).
+            if (totalSteps == 0) totalSteps = (long)epochBatches.Count * Options.Epochs;
             for (int i = state.StepInEpoch; i < epochBatches.Count; i++)
             {
                 if (cancellation.IsCancellationRequested)

@@ -107,6 +107,20 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void A_run_that_stopped_early_stays_stopped_when_resumed()
+    {
+        using var model = new RunningMeanModel();
+        var options = new TrainerOptions { Epochs = 5, EarlyStoppingPatience = 1 };
+        var stopped = new Trainer(options).Fit(model, Batches, b => Loss(model, b), validate: () => 1.0, checkpointDirectory: _dir);
+
+        var resumed = new Trainer(options).Fit(model, Batches, b => Loss(model, b), validate: () => 1.0, checkpointDirectory: _dir);
+
+        Assert.True(stopped.StoppedEarly);
+        Assert.Equal(stopped.Steps, resumed.Steps);
+        Assert.Equal(stopped.EpochsRun, resumed.EpochsRun);
+    }
+
+    [Fact]
     public void Learning_rate_warms_up_linearly_then_follows_a_cosine_to_the_minimum()
     {
         var trainer = new Trainer(new TrainerOptions { LearningRate = 1.0, MinLearningRate = 0.0, WarmupSteps = 4 });
