@@ -1,0 +1,20 @@
+using System.CommandLine;
+
+namespace Mamba.Host.Commands;
+
+/// <summary>Options every command takes.</summary>
+internal static class GlobalOptions
+{
+    public static Option<string[]> Plugins { get; } = new("--plugins")
+    {
+        Description = "A plugin folder to search first (repeatable); then MAMBA_PLUGIN_PATH, ./plugins and the host's plugins/.",
+        Recursive = true,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static Option<bool> Verbose { get; } = new("--verbose", "-v")
+    {
+        Description = "Debug logging (plugin loading, kernel choice).",
+        Recursive = true,
+    };
+}

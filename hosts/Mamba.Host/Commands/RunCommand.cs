@@ -1,0 +1,80 @@
+using System.CommandLine;
+using Mamba.Host.Jobs;
+using Mamba.Sdk.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Mamba.Host.Commands;
+
+/// <summary><c>mamba run JOB</c> and <c>mamba validate JOB</c>.</summary>
+internal static class RunCommand
+{
+    private static readonly Argument<string> Job = new("job") { Description = "The job file (JSON)." };
+
+    private static readonly Option<string[]> Set = new("--set")
+    {
+        Description = "Override a job value: key.path=value (e.g. options.training.epochs=3; JSON values, else strings). Repeatable.",
+    };
+
+    public static Command Create(CancellationToken cancellation)
+    {
+        var output = new Option<string>("--out") { Description = "Root folder for runs: <out>/<job>/<run id>/.", DefaultValueFactory = _ => "runs" };
+        var shard = new Option<string?>("--shard") { Description = "Process only shard i of N (i/N); defaults to a Kubernetes Indexed Job's JOB_COMPLETION_INDEX/JOB_COMPLETIONS." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the newest unfinished run of this job from its checkpoint." };
+        var runId = new Option<string?>("--run-id") { Description = "Name the run folder (default: a UTC timestamp; MAMBA_RUN_ID). Shards of one job must share it." };
+        var run = new Command("run", "Run a job: train, evaluate, predict… Exit codes: 0 ok, 1 job failed, 2 invalid job, 3 plugin unavailable, 130 cancelled.")
+        {
+            Job, Set, output, shard, resume, runId,
+        };
+        run.SetAction(async (result, _) =>
+        {
+            ShardSpec spec;
+            string? id = result.GetValue(runId) ?? Environment.GetEnvironmentVariable("MAMBA_RUN_ID");
+            try
+            {
+                spec = ShardFrom(result.GetValue(shard));
+                if (!spec.IsSingle && id is null) throw new FormatException("the shards of one job must share a run folder: give --run-id (or MAMBA_RUN_ID).");
+            }
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine($"--shard: {e.Message}");
+                return ExitCodes.InvalidJob;
+            }
+            using var host = MambaHost.Build(MambaHost.CreateBuilder(result.GetValue(GlobalOptions.Plugins) ?? [], result.GetValue(GlobalOptions.Verbose)));
+            var outcome = await host.Services.GetRequiredService<JobRunner>().RunAsync(new JobRequest(result.GetValue(Job)!)
+            {
+                Overrides = result.GetValue(Set) ?? [],
+                OutputRoot = result.GetValue(output)!,
+                Shard = spec,
+                Resume = result.GetValue(resume),
+                RunId = id,
+            }, cancellation).ConfigureAwait(false);
+            if (outcome.RunDirectory is not null) Console.Out.WriteLine(outcome.RunDirectory);
+            return outcome.ExitCode;
+        });
+        return run;
+    }
+
+    public static Command CreateValidate()
+    {
+        var validate = new Command("validate", "Check a job without running it: the file, the plugin and version, the task and every option. Exit 0, 2 or 3.")
+        {
+            Job, Set,
+        };
+        validate.SetAction(result =>
+        {
+            using var host = MambaHost.Build(MambaHost.CreateBuilder(result.GetValue(GlobalOptions.Plugins) ?? [], result.GetValue(GlobalOptions.Verbose)));
+            return host.Services.GetRequiredService<JobRunner>().Validate(new JobRequest(result.GetValue(Job)!) { Overrides = result.GetValue(Set) ?? [] }).ExitCode;
+        });
+        return validate;
+    }
+
+    private static ShardSpec ShardFrom(string? option)
+    {
+        if (option is not null) return ShardSpec.Parse(option);
+        string? index = Environment.GetEnvironmentVariable("JOB_COMPLETION_INDEX");
+        if (index is null) return ShardSpec.Whole;
+        string count = Environment.GetEnvironmentVariable("JOB_COMPLETIONS")
+            ?? throw new FormatException("JOB_COMPLETION_INDEX is set but JOB_COMPLETIONS is not; pass the Job's completions in the pod's environment.");
+        return ShardSpec.Parse($"{index}/{count}");
+    }
+}

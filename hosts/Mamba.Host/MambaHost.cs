@@ -1,0 +1,56 @@
+using Mamba.Core.Scan;
+using Mamba.Host.Jobs;
+using Mamba.Host.Plugins;
+using Mamba.Host.Terminal;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace Mamba.Host;
+
+/// <summary>The generic host every command runs in: configuration, logging (console on stderr, the run's log file), the plugin catalog and the job runner.</summary>
+internal static class MambaHost
+{
+    /// <summary>A builder with the platform's services; commands add their own (the worker adds its hosted service).</summary>
+    public static HostApplicationBuilder CreateBuilder(IEnumerable<string> pluginDirectories, bool verbose)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = Environment.GetEnvironmentVariable("MAMBA_ENVIRONMENT") ?? Environments.Production,
+        });
+        builder.Configuration.AddEnvironmentVariables("MAMBA_");
+
+        var runLog = new RunLog();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.AddProvider(runLog);
+        builder.Logging.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+
+        var search = new PluginSearchOptions();
+        foreach (string directory in pluginDirectories) search.Directories.Add(directory);
+        builder.Services.AddSingleton(search);
+        builder.Services.AddSingleton(runLog);
+        builder.Services.AddSingleton<PluginCatalog>();
+        builder.Services.AddSingleton<TerminalProgress>();
+        builder.Services.AddSingleton<JobRunner>();
+        return builder;
+    }
+
+    /// <summary>Builds the host and points the core's kernel registry at its logging.</summary>
+    public static IHost Build(HostApplicationBuilder builder)
+    {
+        var host = builder.Build();
+        ScanKernelRegistry.Default.Logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger<ScanKernelRegistry>();
+        return host;
+    }
+}

@@ -1,0 +1,169 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+
+namespace Mamba.Forecasting;
+
+/// <summary>Which variates go in and which come out (Time-Series-Library's <c>features</c>).</summary>
+public enum FeatureMode
+{
+    /// <summary>All variates in, all out.</summary>
+    M,
+
+    /// <summary>The target alone in and out.</summary>
+    S,
+
+    /// <summary>All variates in, the target out.</summary>
+    MS,
+}
+
+/// <summary>What to do with missing values (empty cells, NaN).</summary>
+public enum MissingValuePolicy
+{
+    /// <summary>Stop with an error naming the first missing cell.</summary>
+    Error,
+
+    /// <summary>Carry the last seen value forward (the first rows take the first seen value).</summary>
+    ForwardFill,
+
+    /// <summary>Interpolate linearly between the neighbouring values.</summary>
+    Linear,
+}
+
+/// <summary>The options every forecasting task takes.</summary>
+public class ForecastOptions
+{
+    /// <summary>The series and the protocol.</summary>
+    [Required]
+    public DataOptions Data { get; set; } = new();
+
+    /// <summary>The model.</summary>
+    public ModelOptions Model { get; set; } = new();
+
+    /// <summary>How models are fitted.</summary>
+    public TrainingOptions Training { get; set; } = new();
+
+    /// <summary>The baselines reported beside the model.</summary>
+    public BaselineOptions Baselines { get; set; } = new();
+}
+
+/// <summary>The series and the protocol.</summary>
+public sealed class DataOptions
+{
+    /// <summary>The file, relative to the job file.</summary>
+    [Required(AllowEmptyStrings = false), Description("Series file (CSV or Parquet), relative to the job file.")]
+    public string Path { get; set; } = "";
+
+    /// <summary>A reader name; by default the one claiming the file's extension.</summary>
+    [Description("Reader name (csv, parquet, or one another plugin exports); default: by file extension.")]
+    public string? Format { get; set; }
+
+    /// <summary>The target column for S and MS; default the last column.</summary>
+    [Description("Target column for S and MS; default: the last column.")]
+    public string? Target { get; set; }
+
+    /// <summary>M, S or MS.</summary>
+    [Description("M: all variates in and out; S: the target only; MS: all in, the target out.")]
+    public FeatureMode Features { get; set; } = FeatureMode.M;
+
+    /// <summary>Input length.</summary>
+    [Range(2, 10_000), Description("Lookback window (input length).")]
+    public int Lookback { get; set; } = 96;
+
+    /// <summary>Forecast lengths, one model each.</summary>
+    [MinLength(1), Description("Forecast horizons; one model per horizon.")]
+    public int[] Horizons { get; set; } = [96, 192, 336, 720];
+
+    /// <summary>Missing values.</summary>
+    [Description("error (default), forward-fill or linear.")]
+    public MissingValuePolicy Missing { get; set; } = MissingValuePolicy.Error;
+}
+
+/// <summary>S-Mamba's sizes (defaults: the paper's settings scaled for CPU).</summary>
+public sealed class ModelOptions
+{
+    /// <summary>The model export to use.</summary>
+    [Description("Model export: s-mamba (default) or another plugin's forecaster.")]
+    public string Type { get; set; } = "s-mamba";
+
+    /// <summary>Token width.</summary>
+    [Range(4, 4096)]
+    public int DModel { get; set; } = 128;
+
+    /// <summary>FFN width.</summary>
+    [Range(4, 16_384)]
+    public int DFf { get; set; } = 128;
+
+    /// <summary>Encoder layers.</summary>
+    [Range(1, 32)]
+    public int Layers { get; set; } = 2;
+
+    /// <summary>SSM state size N.</summary>
+    [Range(1, 256)]
+    public int DState { get; set; } = 16;
+
+    /// <summary>Causal conv width (S-Mamba: 2).</summary>
+    [Range(1, 8)]
+    public int DConv { get; set; } = 2;
+
+    /// <summary>Inner expansion (S-Mamba: 1).</summary>
+    [Range(1, 8)]
+    public int Expand { get; set; } = 1;
+
+    /// <summary>Dropout in the encoder.</summary>
+    [Range(0.0, 0.9)]
+    public double Dropout { get; set; } = 0.1;
+
+    /// <summary>A finished train or evaluate run folder to take fitted models from, instead of fitting.</summary>
+    [Description("Run folder of an earlier train/evaluate run whose models/ to load instead of training (relative to the job file).")]
+    public string? Weights { get; set; }
+}
+
+/// <summary>Fitting (S-Mamba and DLinear alike).</summary>
+public sealed class TrainingOptions
+{
+    /// <summary>Maximum epochs.</summary>
+    [Range(1, 1000)]
+    public int Epochs { get; set; } = 10;
+
+    /// <summary>Windows per batch.</summary>
+    [Range(1, 4096)]
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>Peak learning rate (Adam, cosine decay).</summary>
+    [Range(1e-6, 1.0)]
+    public double LearningRate { get; set; } = 1e-3;
+
+    /// <summary>Epochs without validation improvement before stopping; the best epoch's weights are kept.</summary>
+    [Range(1, 1000)]
+    public int Patience { get; set; } = 3;
+
+    /// <summary>Seed for initialisation and shuffling.</summary>
+    public long Seed { get; set; } = 2024;
+}
+
+/// <summary>Baselines.</summary>
+public sealed class BaselineOptions
+{
+    /// <summary>Season length for seasonal naive, in rows (24 hourly, 7 daily).</summary>
+    [Range(1, 100_000)]
+    public int SeasonalPeriod { get; set; } = 24;
+
+    /// <summary>DLinear's moving-average window.</summary>
+    [Range(1, 1001)]
+    public int MovingAverage { get; set; } = 25;
+}
+
+/// <summary>Options of <c>predict</c>.</summary>
+public sealed class PredictOptions : ForecastOptions
+{
+    /// <summary>Horizon to forecast; default the largest of <c>data.horizons</c>.</summary>
+    [Range(1, 100_000)]
+    public int? Horizon { get; set; }
+
+    /// <summary>Variates drawn in the chart; default the first target.</summary>
+    public string[] Plot { get; set; } = [];
+
+    /// <summary>History rows shown before the forecast.</summary>
+    [Range(1, 100_000)]
+    public int History { get; set; } = 200;
+}

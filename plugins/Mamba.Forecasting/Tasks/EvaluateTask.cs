@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Mamba.Forecasting.Data;
+using Mamba.Forecasting.Models;
+using Mamba.Sdk.Exports;
+using Mamba.Sdk.Jobs;
+using static TorchSharp.torch;
+
+namespace Mamba.Forecasting.Tasks;
+
+/// <summary>Errors of one model at one horizon on the test split.</summary>
+public sealed record Score(string Model, double Mse, double Mae, double MseOriginal, double MaeOriginal);
+
+/// <summary>One horizon's table row group.</summary>
+public sealed record HorizonScores(int Horizon, int TestWindows, IReadOnlyList<Score> Scores, IReadOnlyList<FitReport> Fits);
+
+/// <summary>
+/// Fits (or loads) S-Mamba and DLinear per horizon and scores them on the test split beside persistence and
+/// seasonal naive: MSE and MAE on z-scored data (the paper's protocol) and in original units, per horizon and
+/// averaged. Writes <c>metrics.json</c> and <c>results.md</c>.
+/// </summary>
+[JobTask("evaluate", Description = "Model vs persistence, seasonal naive and DLinear per horizon on the test split -> metrics.json, results.md")]
+public sealed class EvaluateTask : JobTask<ForecastOptions>
+{
+    internal const string Persistence = "persistence", SeasonalNaive = "seasonal-naive", DLinearName = "dlinear";
+
+    /// <inheritdoc/>
+    protected override async Task RunAsync(JobContext context, ForecastOptions options, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        var pipeline = new ForecastPipeline(context, options);
+        var data = pipeline.LoadData(cancellation);
+        int period = data.CheckedPeriod(options.Baselines.SeasonalPeriod);
+        var mse = context.Exports.Get<IMetric>("mse");
+        var mae = context.Exports.Get<IMetric>("mae");
+        var results = new List<HorizonScores>();
+
+        foreach (int horizon in options.Data.Horizons)
+        {
+            using var test = data.Windows(data.Splits.Test, horizon, "test");
+            var scores = new List<Score>();
+            var fits = new List<FitReport>();
+            foreach (string modelType in new[] { options.Model.Type, DLinearName }.Distinct())
+            {
+                var (model, report) = pipeline.Fit(modelType, data, horizon, cancellation);
+                fits.Add(report);
+                using (model)
+                using (var forecast = ForecastPipeline.Forecast(model, test))
+                    scores.Add(ScoreOf(modelType, forecast, test, data, mse, mae));
+            }
+            using (var persistence = NaiveForecasts.Persistence(test.Inputs, horizon, data.OutputPositions))
+                scores.Add(ScoreOf(Persistence, persistence, test, data, mse, mae));
+            using (var seasonal = NaiveForecasts.SeasonalNaive(test.Inputs, horizon, period, data.OutputPositions))
+                scores.Add(ScoreOf($"{SeasonalNaive}", seasonal, test, data, mse, mae));
+            foreach (var score in scores) context.Logger.LogScore(horizon, score.Model, score.Mse, score.Mae);
+            results.Add(new HorizonScores(horizon, test.Count, scores, fits));
+        }
+
+        var averages = results.SelectMany(r => r.Scores).GroupBy(s => s.Model)
+            .Select(g => new Score(g.Key, g.Average(s => s.Mse), g.Average(s => s.Mae), g.Average(s => s.MseOriginal), g.Average(s => s.MaeOriginal)))
+            .ToList();
+        var metrics = new
+        {
+            data = new { path = data.Frame.Source, rows = data.Frame.RowCount, variates = data.Frame.Names, features = options.Data.Features.ToString(), protocol = data.Splits.Protocol, data.Splits, lookback = data.Lookback },
+            seasonalPeriod = period,
+            horizons = results,
+            average = averages,
+            seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
+        };
+        await context.Artifacts.WriteJsonAsync("metrics.json", metrics, cancellation).ConfigureAwait(false);
+        await context.Artifacts.WriteTextAsync("results.md", Table(results, averages, options, data, clock.Elapsed), cancellation).ConfigureAwait(false);
+    }
+
+    private static Score ScoreOf(string model, Tensor forecast, WindowSet test, ForecastDataset data, IMetric mse, IMetric mae)
+    {
+        using var scope = NewDisposeScope();
+        var forecastUnits = data.Unscale(forecast);
+        var targetUnits = data.Unscale(test.Targets);
+        return new Score(model, mse.Compute(forecast, test.Targets), mae.Compute(forecast, test.Targets), mse.Compute(forecastUnits, targetUnits), mae.Compute(forecastUnits, targetUnits));
+    }
+
+    internal static string Table(IReadOnlyList<HorizonScores> results, IReadOnlyList<Score> averages, ForecastOptions options, ForecastDataset data, TimeSpan elapsed)
+    {
+        var models = averages.Select(a => a.Model).ToList();
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Test MSE / MAE on z-scored data ({data.Splits.Protocol} split, lookback {data.Lookback}, features {options.Data.Features}); best per row in bold.");
+        text.AppendLine();
+        text.AppendLine("| horizon | " + string.Join(" | ", models) + " |");
+        text.AppendLine("| --- |" + string.Concat(models.Select(_ => " --- |")));
+        foreach (var row in results.Select(r => (Label: r.Horizon.ToString(CultureInfo.InvariantCulture), r.Scores)).Append((Label: "average", Scores: averages)))
+        {
+            double bestMse = row.Scores.Min(s => s.Mse);
+            var cells = models.Select(m => row.Scores.First(s => s.Model == m))
+                .Select(s => s.Mse == bestMse ? $"**{s.Mse:F3}** / {s.Mae:F3}" : $"{s.Mse:F3} / {s.Mae:F3}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {row.Label} | {string.Join(" | ", cells)} |");
+        }
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Seasonal period {options.Baselines.SeasonalPeriod}; {elapsed.TotalSeconds:F0} s in all.");
+        return text.ToString();
+    }
+}

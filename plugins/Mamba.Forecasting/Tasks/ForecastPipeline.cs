@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Mamba.Core.Checkpoints;
+using Mamba.Core.Training;
+using Mamba.Forecasting.Data;
+using Mamba.Forecasting.Models;
+using Mamba.Sdk.Data;
+using Mamba.Sdk.Exports;
+using Mamba.Sdk.Jobs;
+using static TorchSharp.torch;
+
+namespace Mamba.Forecasting.Tasks;
+
+/// <summary>What fitting one model for one horizon produced.</summary>
+public sealed record FitReport(string Model, int Horizon, double? BestValidationMse, int EpochsRun, bool StoppedEarly, double Seconds, bool Loaded);
+
+/// <summary>The saved description of a fitted model, checked when a later job loads it.</summary>
+public sealed record SavedForecaster(string Type, int Lookback, int Horizon, int Variates, long[] OutputPositions, string[] Outputs, ModelOptions Model, BaselineOptions Baselines);
+
+/// <summary>The steps the forecasting tasks share: read and prepare the series, fit or load a model per horizon, forecast windows.</summary>
+internal sealed class ForecastPipeline(JobContext context, ForecastOptions options)
+{
+    private const int InferenceBatch = 256;
+
+    public ForecastDataset LoadData(CancellationToken cancellation)
+    {
+        string path = context.ResolvePath(options.Data.Path);
+        var reader = context.Exports.ReaderFor<SeriesFrame>(path, options.Data.Format);
+        var frame = reader.Read(path, cancellation);
+        var data = ForecastDataset.Prepare(frame, options.Data);
+        context.Logger.LogSeries(path, frame.RowCount, frame.Names.Count, data.Splits.Protocol, data.Splits.Train.Rows, data.Splits.Validation.End - data.Splits.Train.End, data.Splits.Test.End - data.Splits.Validation.End);
+        return data;
+    }
+
+    /// <summary>
+    /// The <paramref name="modelType"/> model for <paramref name="horizon"/>: loaded from <c>model.weights</c> when the
+    /// job names a run folder, otherwise trained (checkpointed, resumable, best validation epoch kept) and saved under
+    /// <c>models/</c> in this run.
+    /// </summary>
+    public (nn.Module<Tensor, Tensor> Model, FitReport Report) Fit(string modelType, ForecastDataset data, int horizon, CancellationToken cancellation)
+    {
+        var spec = new ForecastModelSpec(data.Lookback, horizon, data.InputColumns.Length, data.OutputPositions, options.Model, options.Baselines);
+        var factory = context.Exports.Get<IModelFactory>(modelType) as IModelFactory<ForecastModelSpec>
+            ?? throw new JobOptionsException("options.model.type", $"'{modelType}' does not build forecasting models");
+        random.manual_seed(options.Training.Seed + horizon);
+        var model = factory.Create(spec) as nn.Module<Tensor, Tensor>
+            ?? throw new JobOptionsException("options.model.type", $"'{modelType}' builds a module that does not map a tensor to a tensor");
+        string name = $"{modelType}-h{horizon}";
+        var saved = new SavedForecaster(modelType, data.Lookback, horizon, data.InputColumns.Length, data.OutputPositions,
+            [.. data.OutputColumns.Select(c => data.Frame.Names[c])], options.Model, options.Baselines);
+
+        if (options.Model.Weights is { } weights)
+        {
+            string folder = Path.Combine(context.ResolvePath(weights), "models", name);
+            var config = ModelCheckpoint.LoadConfig<SavedForecaster>(folder);
+            if (config.Lookback != saved.Lookback || config.Variates != saved.Variates || !config.Outputs.SequenceEqual(saved.Outputs))
+                throw new JobOptionsException("options.model.weights",
+                    $"{folder} was fitted for lookback {config.Lookback} on {config.Variates} variates forecasting [{string.Join(", ", config.Outputs)}]; this job has lookback {saved.Lookback}, {saved.Variates} variates, [{string.Join(", ", saved.Outputs)}]");
+            ModelCheckpoint.LoadWeights(model, Path.Combine(folder, "model.safetensors"));
+            model.eval();
+            return (model, new FitReport(modelType, horizon, null, 0, false, 0, Loaded: true));
+        }
+
+        var clock = Stopwatch.StartNew();
+        var result = Train(model, data, horizon, Path.Combine(context.CheckpointDirectory, name), name, cancellation);
+        string output = Path.Combine(context.Artifacts.Directory, "models", name);
+        ModelCheckpoint.Save(output, model, saved);
+        context.Artifacts.Record($"models/{name}/model.safetensors");
+        context.Artifacts.Record($"models/{name}/config.json");
+        return (model, new FitReport(modelType, horizon, result.BestValidationMetric, result.EpochsRun, result.StoppedEarly, clock.Elapsed.TotalSeconds, Loaded: false));
+    }
+
+    /// <summary>Forecasts every window: [W, H, C_out], z-scored.</summary>
+    public static Tensor Forecast(nn.Module<Tensor, Tensor> model, WindowSet windows)
+    {
+        model.eval();
+        using var noGrad = no_grad();
+        var parts = new List<Tensor>();
+        for (int start = 0; start < windows.Count; start += InferenceBatch)
+            parts.Add(model.forward(windows.Inputs[start..Math.Min(windows.Count, start + InferenceBatch)]));
+        var all = cat(parts, 0);
+        foreach (var part in parts) part.Dispose();
+        return all;
+    }
+
+    private TrainingResult Train(nn.Module<Tensor, Tensor> model, ForecastDataset data, int horizon, string checkpoints, string name, CancellationToken cancellation)
+    {
+        using var train = data.Windows(data.Splits.Train, horizon, "train");
+        using var validation = data.Windows(data.Splits.Validation, horizon, "validation");
+        var training = options.Training;
+        var trainer = new Trainer(new TrainerOptions
+        {
+            Epochs = training.Epochs,
+            LearningRate = training.LearningRate,
+            MinLearningRate = training.LearningRate * 0.01,
+            WeightDecay = 0,
+            Beta2 = 0.999,
+            EarlyStoppingPatience = training.Patience,
+            Seed = training.Seed + horizon,
+        });
+        Directory.CreateDirectory(checkpoints);
+        string bestWeights = Path.Combine(checkpoints, "best.safetensors"), bestRecord = Path.Combine(checkpoints, "best.json");
+        double best = File.Exists(bestRecord) ? JsonSerializer.Deserialize<double>(File.ReadAllText(bestRecord)) : double.PositiveInfinity;
+        int batchesPerEpoch = (train.Count + training.BatchSize - 1) / training.BatchSize;
+
+        IReadOnlyList<Tensor> Batches(int epoch)
+        {
+            // A pure function of the epoch, so a resumed run replays the same order.
+            var order = randperm(train.Count, generator: new Generator((ulong)(training.Seed * 1000 + epoch)));
+            return [.. Enumerable.Range(0, batchesPerEpoch).Select(b => order[(b * training.BatchSize)..Math.Min(train.Count, (b + 1) * training.BatchSize)].MoveToOuterDisposeScope())];
+        }
+
+        double Validate()
+        {
+            using var forecast = Forecast(model, validation);
+            double mse = nn.functional.mse_loss(forecast, validation.Targets).item<float>();
+            if (mse < best)
+            {
+                best = mse;
+                Safetensors.Save(bestWeights, model.state_dict());
+                AtomicFile.WriteAllText(bestRecord, mse.ToString("R", CultureInfo.InvariantCulture));
+            }
+            return mse;
+        }
+
+        using var bar = context.Progress.Start($"{name}", (double)batchesPerEpoch * training.Epochs);
+        var progress = new BarProgress(p => bar.Report(p.Step,
+            p.ValidationMetric is { } v ? $"epoch {p.Epoch}/{p.Epochs} val mse {v:F4}" : $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}"));
+        var result = trainer.Fit(
+            model,
+            Batches,
+            batch => nn.functional.mse_loss(model.forward(train.Inputs.index_select(0, batch)), train.Targets.index_select(0, batch)),
+            Validate,
+            progress,
+            checkpoints,
+            cancellation);
+        if (File.Exists(bestWeights)) ModelCheckpoint.LoadWeights(model, bestWeights);
+        model.eval();
+        context.Logger.LogFitted(name, result.EpochsRun, result.BestValidationMetric ?? double.NaN, result.StoppedEarly);
+        return result;
+    }
+
+    /// <summary>Reports on the trainer's thread; <see cref="Progress{T}"/> would post to the thread pool and reorder updates.</summary>
+    private sealed class BarProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
