@@ -3,19 +3,13 @@ namespace Mamba.Sdk.Exports;
 /// <summary>Lookups jobs make by name, format or file extension, with errors that list what exists.</summary>
 public static class ExportCatalogExtensions
 {
-    /// <summary>The export of <typeparamref name="T"/> named <paramref name="name"/>.</summary>
-    /// <exception cref="ExportNotFoundException">None or several match.</exception>
+    /// <summary>The export of <typeparamref name="T"/> named <paramref name="name"/>; when several plugins export one, the job's own plugin wins.</summary>
+    /// <exception cref="ExportNotFoundException">None matches; the message lists what exists.</exception>
     public static T Get<T>(this IExportCatalog catalog, string name) where T : class
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var matches = catalog.Get<T>().Where(e => string.Equals(e.Info.Name, name, StringComparison.OrdinalIgnoreCase)).ToList();
-        return matches.Count switch
-        {
-            1 => matches[0].Value,
-            0 => throw new ExportNotFoundException($"No {Describe<T>()} named '{name}'. Available: {List(catalog.Get<T>())}."),
-            _ => throw new ExportNotFoundException(
-                $"Several {Describe<T>()}s are named '{name}' ({string.Join(", ", matches.Select(m => $"{m.Info.PluginId}@{m.Info.PluginVersion}"))})."),
-        };
+        return catalog.Get<T>().FirstOrDefault(e => string.Equals(e.Info.Name, name, StringComparison.OrdinalIgnoreCase))?.Value
+            ?? throw new ExportNotFoundException($"No {Describe<T>()} named '{name}'. Available: {List(catalog.Get<T>())}.");
     }
 
     /// <summary>

@@ -34,6 +34,6 @@ public interface IExportCatalog
     /// <summary>All exports' metadata.</summary>
     IReadOnlyList<ExportInfo> All { get; }
 
-    /// <summary>The exports whose class implements <typeparamref name="T"/>, created lazily.</summary>
+    /// <summary>The exports whose class implements <typeparamref name="T"/>, created lazily; the running job's plugin first.</summary>
     IEnumerable<Export<T>> Get<T>() where T : class;
 }

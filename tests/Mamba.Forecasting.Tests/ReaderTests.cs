@@ -1,0 +1,82 @@
+using Mamba.Forecasting;
+using Mamba.Forecasting.Data;
+using Mamba.Sdk.Data;
+
+namespace Mamba.Forecasting.Tests;
+
+public sealed class ReaderTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory().FullName;
+
+    private string Write(string name, string text)
+    {
+        string path = Path.Combine(dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void Non_numeric_cell_names_file_row_and_column()
+    {
+        string path = Write("a.csv", "date,x,y\n2020-01-01,1,2\n2020-01-02,3,abc\n");
+        var e = Assert.Throws<DataFormatException>(() => new SeriesCsvReader().Read(path, default));
+        Assert.Equal($"{path}, row 3, column 'y': 'abc' is not a number", e.Message);
+    }
+
+    [Fact]
+    public void Missing_date_column_is_an_error()
+    {
+        string path = Write("b.csv", "time,x\n1,2\n");
+        var e = Assert.Throws<DataFormatException>(() => new SeriesCsvReader().Read(path, default));
+        Assert.Contains("missing the date column", e.Message);
+        Assert.StartsWith(path, e.Message);
+    }
+
+    [Fact]
+    public void NaN_is_an_error_by_default_naming_the_cell_and_filled_on_request()
+    {
+        string path = Write("c.csv", "date,x\n2020-01-01,1\n2020-01-02,NaN\n2020-01-03,3\n");
+        var frame = new SeriesCsvReader().Read(path, default);
+        var e = Assert.Throws<DataFormatException>(() => MissingValues.Apply(frame, MissingValuePolicy.Error));
+        Assert.Equal(3, e.Row);
+        Assert.Equal("x", e.Column);
+
+        MissingValues.Apply(frame, MissingValuePolicy.Linear);
+        Assert.Equal([1.0, 2.0, 3.0], frame.Columns[0]);
+    }
+
+    [Fact]
+    public void Too_few_rows_for_lookback_plus_horizon_names_the_file_and_split()
+    {
+        string path = Write("d.csv", "date,x\n" + string.Concat(Enumerable.Range(0, 50).Select(i => $"{new DateTime(2020, 1, 1).AddDays(i):yyyy-MM-dd},{i}\n")));
+        var data = ForecastDataset.Prepare(new SeriesCsvReader().Read(path, default), new DataOptions { Path = path, Lookback = 10 });
+        var e = Assert.Throws<DataFormatException>(() => data.Windows(data.Splits.Test, 24, "test"));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("too few rows for lookback + horizon", e.Message);
+    }
+
+    [Fact]
+    public void Rows_out_of_time_order_are_an_error()
+    {
+        string path = Write("e.csv", "date,x\n2020-01-02,1\n2020-01-01,2\n");
+        var e = Assert.Throws<DataFormatException>(() => new SeriesCsvReader().Read(path, default));
+        Assert.Equal(3, e.Row);
+    }
+
+    [Fact]
+    public async Task Parquet_reader_reads_what_the_sdk_writes()
+    {
+        string path = Path.Combine(dir, "s.parquet");
+        DateTime[] dates = [.. Enumerable.Range(0, 5).Select(i => new DateTime(2021, 3, 1, 0, 0, 0, DateTimeKind.Utc).AddHours(i))];
+        await using (var file = File.Create(path))
+            await ParquetTable.WriteAsync(file, [new("date", dates), new("load", new[] { 1.0, 2, 3, 4, 5 }), new("temp", new[] { 5f, 4, 3, 2, 1 })]);
+
+        var frame = new SeriesParquetReader().Read(path, default);
+
+        Assert.Equal(["load", "temp"], frame.Names);
+        Assert.Equal(dates, frame.Timestamps);
+        Assert.Equal([5.0, 4, 3, 2, 1], frame.Columns[1]);
+    }
+
+    public void Dispose() => Directory.Delete(dir, true);
+}

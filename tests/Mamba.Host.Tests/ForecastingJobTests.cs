@@ -1,0 +1,61 @@
+using System.Text.Json.Nodes;
+using Mamba.Sdk.Data;
+
+namespace Mamba.Host.Tests;
+
+/// <summary>The bundled forecasting plugin's sample jobs through the real host, at tiny sizes (the quality run is docs/results/forecasting.md).</summary>
+public sealed class ForecastingJobTests : IDisposable
+{
+    private static readonly string Jobs = Path.Combine(MambaProcess.RepositoryRoot, "plugins", "Mamba.Forecasting", "jobs");
+    private static readonly string[] Tiny = ["--set", "data.horizons=[24]", "--set", "model.dModel=16", "--set", "model.dFf=16", "--set", "model.layers=1", "--set", "training.epochs=1"];
+    private readonly string root = Directory.CreateTempSubdirectory("mamba-forecast-").FullName;
+
+    private string Run(string job, params string[] extra)
+    {
+        var (code, output, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, job), "--out", Path.Combine(root, "runs"), .. Tiny, .. extra]);
+        Assert.True(code == 0, $"{job} exited {code}: {errors}");
+        return output.Trim().Split('\n')[^1].Trim();
+    }
+
+    [Fact]
+    public void Evaluate_scores_the_model_beside_every_baseline()
+    {
+        string folder = Run("weather-evaluate.json");
+
+        var horizon = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "metrics.json")))!["horizons"]![0]!;
+        Assert.Equal(24, (int)horizon["horizon"]!);
+        var models = horizon["scores"]!.AsArray().Select(s => (string)s!["model"]!).ToList();
+        Assert.Equal(["s-mamba", "dlinear", "persistence", "seasonal-naive"], models);
+        Assert.All(horizon["scores"]!.AsArray(), s => Assert.InRange((double)s!["mse"]!, 1e-6, 100));
+        Assert.Contains("| 24 |", File.ReadAllText(Path.Combine(folder, "results.md")));
+        Assert.True(File.Exists(Path.Combine(folder, "models", "s-mamba-h24", "model.safetensors")));
+    }
+
+    [Fact]
+    public async Task Predict_from_a_trained_run_forecasts_past_the_last_day()
+    {
+        string trained = Run("weather-train.json");
+        string folder = Run("weather-predict.json", "--set", $"model.weights={trained}");
+
+        var table = await ParquetTable.ReadAsync(Path.Combine(folder, "forecast.parquet"));
+        var dates = (DateTime[])table[0].Values;
+        Assert.Equal(24, dates.Length);
+        Assert.Equal(new DateTime(2016, 1, 1), dates[0].Date);
+        Assert.Equal(new DateTime(2016, 1, 24), dates[^1].Date);
+        Assert.Equal(2 + 8, table.Count);
+        var png = File.ReadAllBytes(Path.Combine(folder, "forecast.png"));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+    }
+
+    [Fact]
+    public void Bad_data_fails_the_run_naming_file_row_and_column()
+    {
+        string data = Path.Combine(root, "broken.csv");
+        File.WriteAllLines(data, ["date,a,b", "2020-01-01,1,2", "2020-01-02,x,3"]);
+        var (code, _, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "weather-evaluate.json"), "--out", Path.Combine(root, "runs"), "--set", $"data.path={data}"]);
+        Assert.Equal(1, code);
+        Assert.Contains($"{data}, row 3, column 'a': 'x' is not a number", errors);
+    }
+
+    public void Dispose() => Directory.Delete(root, true);
+}
