@@ -1,4 +1,6 @@
+using System.CommandLine;
 using Mamba.Core.Scan;
+using Mamba.Host.Commands;
 using Mamba.Host.Jobs;
 using Mamba.Host.Plugins;
 using Mamba.Host.Terminal;
@@ -13,9 +15,13 @@ namespace Mamba.Host;
 /// <summary>The generic host every command runs in: configuration, logging (console on stderr, the run's log file), the plugin catalog and the job runner.</summary>
 internal static class MambaHost
 {
-    /// <summary>A builder with the platform's services; commands add their own (the worker adds its hosted service).</summary>
-    public static HostApplicationBuilder CreateBuilder(IEnumerable<string> pluginDirectories, bool verbose)
+    /// <summary>
+    /// A builder with the platform's services, configured by the global options of <paramref name="command"/>
+    /// (<c>--plugins</c>, <c>--verbose</c>); commands add their own (the worker adds its hosted service).
+    /// </summary>
+    public static HostApplicationBuilder CreateBuilder(ParseResult command)
     {
+        bool verbose = command.GetValue(GlobalOptions.Verbose);
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             Args = [],
@@ -37,7 +43,7 @@ internal static class MambaHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
 
         var search = new PluginSearchOptions();
-        foreach (string directory in pluginDirectories) search.Directories.Add(directory);
+        foreach (string directory in command.GetValue(GlobalOptions.Plugins) ?? []) search.Directories.Add(directory);
         builder.Services.AddSingleton(search);
         builder.Services.AddSingleton(runLog);
         builder.Services.AddSingleton<PluginCatalog>();
@@ -45,6 +51,9 @@ internal static class MambaHost
         builder.Services.AddSingleton<JobRunner>();
         return builder;
     }
+
+    /// <summary>The platform's host for <paramref name="command"/>, with no services added.</summary>
+    public static IHost Build(ParseResult command) => Build(CreateBuilder(command));
 
     /// <summary>Builds the host and points the core's kernel registry at its logging.</summary>
     public static IHost Build(HostApplicationBuilder builder)

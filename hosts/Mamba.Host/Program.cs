@@ -19,7 +19,7 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSign
 var root = new RootCommand("mamba: runs Mamba Platform jobs, plugins and benchmarks headless.");
 root.Options.Add(GlobalOptions.Plugins);
 root.Options.Add(GlobalOptions.Verbose);
-root.Subcommands.Add(PluginsCommand.Create(cancellation.Token));
+root.Subcommands.Add(PluginsCommand.Create());
 root.Subcommands.Add(RunCommand.Create(cancellation.Token));
 root.Subcommands.Add(RunCommand.CreateValidate());
 root.Subcommands.Add(WorkerCommand.Create(cancellation.Token));

@@ -14,7 +14,7 @@ public sealed class ForecastingJobTests : IDisposable
     {
         var (code, output, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, job), "--out", Path.Combine(root, "runs"), .. Tiny, .. extra]);
         Assert.True(code == 0, $"{job} exited {code}: {errors}");
-        return output.Trim().Split('\n')[^1].Trim();
+        return PluginWorkspace.RunFolder(output);
     }
 
     [Fact]

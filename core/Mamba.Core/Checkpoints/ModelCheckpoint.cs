@@ -71,9 +71,15 @@ public static class ModelCheckpoint
     }
 }
 
-/// <summary>Writes files through a temporary file and a rename, so readers never see half a file.</summary>
+/// <summary>
+/// Writes files through a hidden temporary file beside the target and a rename, so readers (or a process killed
+/// mid-write) never see half a file under the target's name.
+/// </summary>
 public static class AtomicFile
 {
+    /// <summary>The prefix of in-progress files; a leftover one marks an interrupted write and can be deleted.</summary>
+    public const string TempPrefix = ".partial-";
+
     /// <summary>Writes <paramref name="text"/> (UTF-8) to <paramref name="path"/> atomically.</summary>
     public static void WriteAllText(string path, string text) => Write(path, stream =>
     {
@@ -84,10 +90,11 @@ public static class AtomicFile
     /// <summary>Writes what <paramref name="write"/> puts in the stream to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, Action<Stream> write)
     {
-        string temp = $"{path}.{Environment.ProcessId}.tmp";
+        ArgumentNullException.ThrowIfNull(write);
+        string temp = TempPathFor(path);
         try
         {
-            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(file);
                 file.Flush(flushToDisk: true);
@@ -100,4 +107,29 @@ public static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>Writes what <paramref name="write"/> puts in the stream to <paramref name="path"/> atomically, asynchronously.</summary>
+    public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        string temp = TempPathFor(path);
+        try
+        {
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                await write(file, cancellation).ConfigureAwait(false);
+                await file.FlushAsync(cancellation).ConfigureAwait(false);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    private static string TempPathFor(string path) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $"{TempPrefix}{Path.GetFileName(path)}-{Guid.NewGuid():N}");
 }

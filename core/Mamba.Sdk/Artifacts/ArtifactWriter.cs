@@ -1,17 +1,15 @@
 using System.Text.Json;
+using Mamba.Core.Checkpoints;
 using Mamba.Sdk.Data;
 
 namespace Mamba.Sdk.Artifacts;
 
 /// <summary>
-/// Writes a run's artifacts into its folder, each through a hidden temporary file and a rename, so a reader (or a
-/// run killed mid-write) never leaves a half-written artifact under its real name.
+/// Writes a run's artifacts into its folder, each through the core's <see cref="AtomicFile"/> (a hidden temporary
+/// file and a rename), so a reader, or a run killed mid-write, never finds a half-written artifact under its name.
 /// </summary>
 public sealed class ArtifactWriter
 {
-    /// <summary>The prefix of in-progress files; the host removes stale ones when a run resumes.</summary>
-    public const string PartialPrefix = ".partial-";
-
     private readonly List<string> written = [];
 
     /// <summary>Writes into <paramref name="directory"/> (created if missing).</summary>
@@ -48,22 +46,7 @@ public sealed class ArtifactWriter
         ArgumentNullException.ThrowIfNull(write);
         string path = PathOf(name);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        string temp = Path.Combine(Path.GetDirectoryName(path)!, $"{PartialPrefix}{Path.GetFileName(path)}-{Guid.NewGuid():N}");
-        try
-        {
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-            {
-                await write(file, cancellation).ConfigureAwait(false);
-                await file.FlushAsync(cancellation).ConfigureAwait(false);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+        await AtomicFile.WriteAsync(path, write, cancellation).ConfigureAwait(false);
         lock (written)
         {
             written.Remove(name);

@@ -15,9 +15,8 @@ internal static class PluginsCommand
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static Command Create(CancellationToken cancellation)
+    public static Command Create()
     {
-        _ = cancellation;
         var json = new Option<bool>("--json") { Description = "Machine-readable output." };
         var list = new Command("list", "Every plugin on the plugin path: version, SDK range, status, and why a plugin cannot load.") { json };
         list.SetAction(result => List(result, result.GetValue(json)));
@@ -31,7 +30,7 @@ internal static class PluginsCommand
 
     private static int List(ParseResult result, bool asJson)
     {
-        using var host = MambaHost.Build(MambaHost.CreateBuilder(result.GetValue(GlobalOptions.Plugins) ?? [], result.GetValue(GlobalOptions.Verbose)));
+        using var host = MambaHost.Build(result);
         var catalog = host.Services.GetRequiredService<PluginCatalog>();
         catalog.LoadAll();
         var entries = catalog.Entries.OrderBy(e => e.Id, StringComparer.Ordinal).ThenByDescending(e => e.Version).ToList();
@@ -66,7 +65,7 @@ internal static class PluginsCommand
 
     private static int Inspect(ParseResult result, string id)
     {
-        using var host = MambaHost.Build(MambaHost.CreateBuilder(result.GetValue(GlobalOptions.Plugins) ?? [], result.GetValue(GlobalOptions.Verbose)));
+        using var host = MambaHost.Build(result);
         var catalog = host.Services.GetRequiredService<PluginCatalog>();
         PluginEntry entry;
         try

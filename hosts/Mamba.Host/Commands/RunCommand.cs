@@ -39,7 +39,7 @@ internal static class RunCommand
                 Console.Error.WriteLine($"--shard: {e.Message}");
                 return ExitCodes.InvalidJob;
             }
-            using var host = MambaHost.Build(MambaHost.CreateBuilder(result.GetValue(GlobalOptions.Plugins) ?? [], result.GetValue(GlobalOptions.Verbose)));
+            using var host = MambaHost.Build(result);
             var outcome = await host.Services.GetRequiredService<JobRunner>().RunAsync(new JobRequest(result.GetValue(Job)!)
             {
                 Overrides = result.GetValue(Set) ?? [],
@@ -62,7 +62,7 @@ internal static class RunCommand
         };
         validate.SetAction(result =>
         {
-            using var host = MambaHost.Build(MambaHost.CreateBuilder(result.GetValue(GlobalOptions.Plugins) ?? [], result.GetValue(GlobalOptions.Verbose)));
+            using var host = MambaHost.Build(result);
             return host.Services.GetRequiredService<JobRunner>().Validate(new JobRequest(result.GetValue(Job)!) { Overrides = result.GetValue(Set) ?? [] }).ExitCode;
         });
         return validate;

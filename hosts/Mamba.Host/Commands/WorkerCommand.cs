@@ -21,7 +21,7 @@ internal static class WorkerCommand
         };
         worker.SetAction(async (result, _) =>
         {
-            var builder = MambaHost.CreateBuilder(result.GetValue(GlobalOptions.Plugins) ?? [], result.GetValue(GlobalOptions.Verbose));
+            var builder = MambaHost.CreateBuilder(result);
             builder.Services.AddOptions<InboxOptions>()
                 .Configure(o =>
                 {

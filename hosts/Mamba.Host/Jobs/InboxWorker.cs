@@ -44,8 +44,7 @@ internal sealed partial class InboxWorker(IOptions<InboxOptions> options, JobRun
             string claimed = Path.Combine(processing, name);
             File.Move(next, claimed, overwrite: true);
             LogTaken(logger, name);
-            bool resumable = HasUnfinishedRun(claimed);
-            var outcome = await runner.RunAsync(new JobRequest(claimed) { OutputRoot = settings.OutputRoot, Resume = resumable }, stoppingToken).ConfigureAwait(false);
+            var outcome = await runner.RunAsync(new JobRequest(claimed) { OutputRoot = settings.OutputRoot, ResumeIfUnfinished = true }, stoppingToken).ConfigureAwait(false);
 
             if (outcome.ExitCode == ExitCodes.Cancelled)
             {
@@ -63,20 +62,6 @@ internal sealed partial class InboxWorker(IOptions<InboxOptions> options, JobRun
             File.Move(claimed, Path.Combine(target, name), overwrite: true);
             string folder = Path.GetFileName(target);
             LogFiled(logger, name, folder, outcome.ExitCode);
-        }
-    }
-
-    private bool HasUnfinishedRun(string jobPath)
-    {
-        try
-        {
-            var job = JobFile.Load(jobPath, []);
-            RunFolder.Resume(settings.OutputRoot, job.Name, null, Sdk.Jobs.ShardSpec.Whole);
-            return true;
-        }
-        catch (Sdk.Jobs.JobOptionsException)
-        {
-            return false;
         }
     }
 

@@ -51,16 +51,14 @@ internal sealed record JobFile(string Path, string Name, string Plugin, string T
         return new JobFile(path, name, plugin, task, options);
     }
 
-    /// <summary>The job as it will run: plugin pinned to the loaded version, options after binding (defaults filled in).</summary>
-    public JsonObject Resolved(string pluginVersion, JsonNode? boundOptions) => new()
+    /// <summary>The job as it will run: <paramref name="plugin"/> pinned (<c>id@version</c>), options after binding (defaults filled in).</summary>
+    public JsonObject Resolved(string plugin, JsonNode? boundOptions) => new()
     {
         ["name"] = Name,
-        ["plugin"] = $"{PluginId}@{pluginVersion}",
+        ["plugin"] = plugin,
         ["task"] = Task,
         ["options"] = boundOptions,
     };
-
-    public string PluginId => Plugin.Split('@')[0];
 
     private static string RequiredString(JsonObject job, string key, string path) => job[key] switch
     {

@@ -19,7 +19,11 @@ internal sealed record JobRequest(string JobPath)
 
     public ShardSpec Shard { get; init; } = ShardSpec.Whole;
 
+    /// <summary>Continue the newest unfinished run (<c>--resume</c>); an error when there is none.</summary>
     public bool Resume { get; init; }
+
+    /// <summary>Continue an unfinished run when there is one, else start afresh (the worker, picking up a returned job).</summary>
+    public bool ResumeIfUnfinished { get; init; }
 
     public string? RunId { get; init; }
 }
@@ -67,35 +71,33 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
 
         using (prepared)
         {
-            RunFolder folder;
-            try
+            var unfinished = request.Resume || request.ResumeIfUnfinished
+                ? RunFolder.FindUnfinished(request.OutputRoot, prepared.Job.Name, request.RunId, request.Shard)
+                : null;
+            if (request.Resume && unfinished is null)
             {
-                folder = request.Resume
-                    ? RunFolder.Resume(request.OutputRoot, prepared.Job.Name, request.RunId, request.Shard)
-                    : RunFolder.Create(request.OutputRoot, prepared.Job.Name, request.RunId, request.Shard);
+                string error = $"--resume: no unfinished run of '{prepared.Job.Name}' with a checkpoint under {Path.Combine(Path.GetFullPath(request.OutputRoot), prepared.Job.Name)}";
+                LogRejected(logger, error);
+                return new JobOutcome(ExitCodes.InvalidJob, null, error);
             }
-            catch (JobOptionsException e)
-            {
-                LogRejected(logger, e.Message);
-                return new JobOutcome(ExitCodes.InvalidJob, null, e.Message);
-            }
-            return await RunInFolderAsync(prepared, folder, request, cancellation).ConfigureAwait(false);
+            var folder = unfinished?.ClearInterruptedWrites() ?? RunFolder.Create(request.OutputRoot, prepared.Job.Name, request.RunId, request.Shard);
+            return await RunInFolderAsync(prepared, folder, resuming: unfinished is not null, request, cancellation).ConfigureAwait(false);
         }
     }
 
-    private async Task<JobOutcome> RunInFolderAsync(Prepared prepared, RunFolder folder, JobRequest request, CancellationToken cancellation)
+    private async Task<JobOutcome> RunInFolderAsync(Prepared prepared, RunFolder folder, bool resuming, JobRequest request, CancellationToken cancellation)
     {
         using var log = runLog.Attach(folder.Log);
         var artifacts = new ArtifactWriter(folder.Path);
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        LogStarting(logger, prepared.Job.Name, prepared.Entry, prepared.Job.Task, folder.Path, request.Shard, request.Resume);
+        LogStarting(logger, prepared.Job.Name, prepared.Entry, prepared.Job.Task, folder.Path, request.Shard, resuming);
 
         int exitCode;
         string? error = null;
         try
         {
-            await artifacts.WriteJsonAsync(folder.ResolvedJob, prepared.Job.Resolved(prepared.Entry.VersionText, OptionsBinder.ToJson(prepared.Options)), CancellationToken.None).ConfigureAwait(false);
+            await artifacts.WriteJsonAsync(folder.ResolvedJob, prepared.Job.Resolved(prepared.Entry.ToString(), OptionsBinder.ToJson(prepared.Options)), CancellationToken.None).ConfigureAwait(false);
             string checkpoints = Directory.CreateDirectory(folder.CheckpointDirectory).FullName;
             await progress.RunAsync(async bars =>
             {
@@ -106,7 +108,7 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
                     JobDirectory = prepared.Job.Directory,
                     Artifacts = artifacts,
                     CheckpointDirectory = checkpoints,
-                    Resume = request.Resume,
+                    Resume = resuming,
                     Shard = request.Shard,
                     Exports = prepared.Exports,
                     Services = prepared.Exports.Services!,
@@ -147,7 +149,7 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
             ["plugin"] = prepared.Entry.ToString(),
             ["task"] = prepared.Job.Task,
             ["shard"] = request.Shard.ToString(),
-            ["resumed"] = request.Resume,
+            ["resumed"] = resuming,
             ["started"] = started.ToString("O"),
             ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2),
             ["artifacts"] = new JsonArray([.. artifacts.Written.Select(a => JsonValue.Create(a))]),

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Mamba.Sdk.Artifacts;
+using Mamba.Core.Checkpoints;
 using Mamba.Sdk.Jobs;
 
 namespace Mamba.Host.Jobs;
@@ -51,25 +51,25 @@ internal sealed class RunFolder
     }
 
     /// <summary>
-    /// The run to resume: the named one, else the newest of <paramref name="jobName"/> that did not finish and left a
-    /// checkpoint. Stale partial files of the interrupted run are removed.
+    /// The run a resume continues: the named one, else the newest of <paramref name="jobName"/> that did not finish
+    /// and left a checkpoint; null when there is none. Only looks.
     /// </summary>
-    /// <exception cref="JobOptionsException">Nothing to resume.</exception>
-    public static RunFolder Resume(string outputRoot, string jobName, string? runId, ShardSpec shard)
+    public static RunFolder? FindUnfinished(string outputRoot, string jobName, string? runId, ShardSpec shard)
     {
         string jobRoot = System.IO.Path.Combine(System.IO.Path.GetFullPath(outputRoot), jobName);
         var candidates = runId is not null
             ? [System.IO.Path.Combine(jobRoot, runId)]
             : Directory.Exists(jobRoot) ? Directory.EnumerateDirectories(jobRoot).OrderDescending(StringComparer.Ordinal).ToList() : [];
-        foreach (string path in candidates)
-        {
-            var folder = new RunFolder(path, shard);
-            if (!Directory.Exists(folder.CheckpointDirectory) || folder.Succeeded()) continue;
-            foreach (string partial in Directory.EnumerateFiles(path, ArtifactWriter.PartialPrefix + "*", SearchOption.AllDirectories))
-                File.Delete(partial);
-            return folder;
-        }
-        throw new JobOptionsException("--resume", $"no unfinished run of '{jobName}' with a checkpoint under {jobRoot}");
+        return candidates.Select(path => new RunFolder(path, shard))
+            .FirstOrDefault(folder => Directory.Exists(folder.CheckpointDirectory) && !folder.Succeeded());
+    }
+
+    /// <summary>Makes this folder ready to continue in: removes the temporary files of writes the interruption cut short.</summary>
+    public RunFolder ClearInterruptedWrites()
+    {
+        foreach (string partial in Directory.EnumerateFiles(Path, AtomicFile.TempPrefix + "*", SearchOption.AllDirectories))
+            File.Delete(partial);
+        return this;
     }
 
     private bool Succeeded()

@@ -51,7 +51,7 @@ internal sealed partial class TerminalProgress(ILogger<TerminalProgress> logger)
         }
     }
 
-    private sealed partial class LoggedProgress(ILogger logger) : IJobProgress
+    private sealed class LoggedProgress(ILogger logger) : IJobProgress
     {
         public IProgressBar Start(string description, double total) => new Line(logger, description, total);
 

@@ -52,7 +52,7 @@ public sealed class EvaluateTask : JobTask<ForecastOptions>
             using (var persistence = NaiveForecasts.Persistence(test.Inputs, horizon, data.OutputPositions))
                 scores.Add(ScoreOf(Persistence, persistence, test, data, mse, mae));
             using (var seasonal = NaiveForecasts.SeasonalNaive(test.Inputs, horizon, period, data.OutputPositions))
-                scores.Add(ScoreOf($"{SeasonalNaive}", seasonal, test, data, mse, mae));
+                scores.Add(ScoreOf(SeasonalNaive, seasonal, test, data, mse, mae));
             foreach (var score in scores) context.Logger.LogScore(horizon, score.Model, score.Mse, score.Mae);
             results.Add(new HorizonScores(horizon, test.Count, scores, fits));
         }

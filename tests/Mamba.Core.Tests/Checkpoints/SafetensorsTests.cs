@@ -44,7 +44,7 @@ public sealed class SafetensorsTests : IDisposable
         using var noGrad = no_grad();
         var tokens = randint(0, 10, [2, 6]);
         Assert.True(original.forward(tokens).eq(loaded.forward(tokens)).all().item<bool>(), "loaded model's output differs");
-        Assert.False(Directory.EnumerateFiles(_dir, "*.tmp").Any(), "a temporary file was left behind");
+        Assert.False(Directory.EnumerateFiles(_dir, AtomicFile.TempPrefix + "*").Any(), "a temporary file was left behind");
     }
 
     [Fact]
