@@ -3,6 +3,9 @@ using System.Runtime.InteropServices;
 using Mamba.Host;
 using Mamba.Host.Commands;
 
+// Before libtorch allocates anything: long-sequence activations are large and short-lived.
+NativeHeap.RetainFreedMemory();
+
 // One token for the whole process: Ctrl-C or SIGTERM cancels the running job, which checkpoints and exits 130.
 // A second signal stops at once.
 using var cancellation = new CancellationTokenSource();
