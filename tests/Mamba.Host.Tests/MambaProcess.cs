@@ -11,9 +11,15 @@ public sealed class MambaProcess : IDisposable
     private readonly StringBuilder stdout = new(), stderr = new();
 
     public MambaProcess(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+        : this(HostAssembly, workingDirectory, environment, args)
+    {
+    }
+
+    /// <summary>Starts the host at <paramref name="hostAssembly"/> (another build of it) instead of this repository's.</summary>
+    public MambaProcess(string hostAssembly, string workingDirectory, IReadOnlyDictionary<string, string>? environment, string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(HostAssembly);
+        start.ArgumentList.Add(hostAssembly);
         foreach (string arg in args) start.ArgumentList.Add(arg);
         start.Environment["MAMBA_PLUGIN_PATH"] = "";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";

@@ -1,0 +1,26 @@
+using Mamba.Sdk.Exports;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MambaPlugin1;
+
+/// <summary>
+/// Symmetric mean absolute percentage error, in percent: mean of 200·|ŷ − y| / (|ŷ| + |y|), with terms where both are
+/// zero counted as 0. Lower is better; 0 is perfect, 200 the worst.
+/// </summary>
+[Metric("smape", HigherIsBetter = false, Description = "Symmetric mean absolute percentage error (%)")]
+public sealed class SymmetricPercentageError : IMetric
+{
+    /// <inheritdoc/>
+    public double Compute(Tensor predictions, Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (!predictions.shape.SequenceEqual(targets.shape))
+            throw new ArgumentException($"predictions {string.Join('x', predictions.shape)} and targets {string.Join('x', targets.shape)} differ in shape");
+        using var scope = NewDisposeScope();
+        var denominator = predictions.abs() + targets.abs();
+        var terms = where(denominator > 0, 200 * (predictions - targets).abs() / denominator, zeros_like(denominator));
+        return terms.mean().ToDouble();
+    }
+}
