@@ -10,12 +10,7 @@ public sealed class ForecastingJobTests : IDisposable
     private static readonly string[] Tiny = ["--set", "data.horizons=[24]", "--set", "model.dModel=16", "--set", "model.dFf=16", "--set", "model.layers=1", "--set", "training.epochs=1"];
     private readonly string root = Directory.CreateTempSubdirectory("mamba-forecast-").FullName;
 
-    private string Run(string job, params string[] extra)
-    {
-        var (code, output, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, job), "--out", Path.Combine(root, "runs"), .. Tiny, .. extra]);
-        Assert.True(code == 0, $"{job} exited {code}: {errors}");
-        return PluginWorkspace.RunFolder(output);
-    }
+    private string Run(string job, params string[] extra) => PluginWorkspace.RunJob(root, Path.Combine(Jobs, job), [.. Tiny, .. extra]);
 
     [Fact]
     public void Evaluate_scores_the_model_beside_every_baseline()

@@ -49,6 +49,14 @@ public sealed class PluginWorkspace : IDisposable
 
     public static string RunFolder(string output) => output.Trim().Split('\n')[^1].Trim();
 
+    /// <summary>Runs <paramref name="job"/> with its output under <paramref name="root"/>; asserts success and returns the run folder.</summary>
+    public static string RunJob(string root, string job, params string[] arguments)
+    {
+        var (code, output, errors) = MambaProcess.Run(root, ["run", job, "--out", Path.Combine(root, "runs"), .. arguments]);
+        Assert.True(code == 0, $"{Path.GetFileName(job)} exited {code}: {errors}");
+        return RunFolder(output);
+    }
+
     private void AddVariant(string id, string from, string to, string? sdk)
     {
         string target = Path.Combine(Plugins, id, to);

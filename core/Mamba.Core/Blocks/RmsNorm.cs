@@ -29,8 +29,11 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     internal static Tensor Normalize(Tensor x, Tensor weight, double eps)
     {
         using var scope = NewDisposeScope();
+        // A Scalar made implicitly from eps would be unreachable while add() allocates its alpha, so the GC could free it
+        // before libtorch reads it; `using` keeps it alive to the end of the call.
+        using Scalar epsilon = eps;
         var x32 = x.to_type(ScalarType.Float32);
-        var normalised = x32 * (x32.pow(2).mean([-1], keepdim: true) + eps).rsqrt() * weight;
+        var normalised = x32 * x32.square().mean([-1], keepdim: true).add(epsilon).rsqrt() * weight;
         return normalised.to_type(x.dtype).MoveToOuterDisposeScope();
     }
 }
@@ -61,10 +64,11 @@ public sealed class GatedRmsNorm : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor y, Tensor z)
     {
         using var scope = NewDisposeScope();
+        using Scalar epsilon = _eps;
         var gated = y.to_type(ScalarType.Float32) * nn.functional.silu(z.to_type(ScalarType.Float32));
         long[] grouped = [.. y.shape[..^1], y.shape[^1] / _groupSize, _groupSize];
         var g = gated.view(grouped);
-        var normalised = (g * (g.pow(2).mean([-1], keepdim: true) + _eps).rsqrt()).view(y.shape) * Weight;
+        var normalised = (g * g.square().mean([-1], keepdim: true).add(epsilon).rsqrt()).view(y.shape) * Weight;
         return normalised.to_type(y.dtype).MoveToOuterDisposeScope();
     }
 }

@@ -33,7 +33,7 @@ public static class ParquetTable
             using var group = writer.CreateRowGroup();
             for (int c = 0; c < columns.Count; c++)
             {
-                var slice = Array.CreateInstance(fields[c].ClrType, count);
+                var slice = Array.CreateInstance(columns[c].Values.GetType().GetElementType()!, count);
                 Array.Copy(columns[c].Values, start, slice, 0, count);
                 await WriteColumnAsync(group, fields[c], slice, cancellation).ConfigureAwait(false);
             }
@@ -58,7 +58,7 @@ public static class ParquetTable
                 for (int c = 0; c < fields.Length; c++)
                     parts[c].Add(await ReadColumnAsync(group, fields[c], checked((int)group.RowCount), cancellation).ConfigureAwait(false));
             }
-            return fields.Select((f, c) => new ParquetColumn(f.Name, Concatenate(f.ClrType, parts[c]))).ToList();
+            return fields.Select((f, c) => new ParquetColumn(f.Name, Concatenate(IsText(f) ? typeof(string) : f.ClrType, parts[c]))).ToList();
         }
         catch (Exception e) when (e is ParquetException or IOException or InvalidDataException or NotSupportedException)
         {
@@ -89,7 +89,7 @@ public static class ParquetTable
             await group.ReadAsync<T>(field, values, null, cancellation).ConfigureAwait(false);
             return values;
         }
-        if (field.ClrType == typeof(string))
+        if (IsText(field))
         {
             var values = new string[rows];
             await group.ReadAsync(field, values, null, cancellation).ConfigureAwait(false);
@@ -106,6 +106,9 @@ public static class ParquetTable
             var t => throw new NotSupportedException($"column '{field.Name}' has type {t.Name}; supported: {string.Join(", ", Supported.Select(s => s.Name))}"),
         };
     }
+
+    /// <summary>Parquet.Net reports a file's string columns as <see cref="ReadOnlyMemory{T}"/> of char; they read as strings.</summary>
+    private static bool IsText(DataField field) => field.ClrType == typeof(string) || field.ClrType == typeof(ReadOnlyMemory<char>);
 
     private static Array Concatenate(Type type, List<Array> parts)
     {

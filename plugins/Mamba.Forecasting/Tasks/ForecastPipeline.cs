@@ -125,8 +125,7 @@ internal sealed class ForecastPipeline(JobContext context, ForecastOptions optio
         }
 
         using var bar = context.Progress.Start($"{name}", (double)batchesPerEpoch * training.Epochs);
-        var progress = new BarProgress(p => bar.Report(p.Step,
-            p.ValidationMetric is { } v ? $"epoch {p.Epoch}/{p.Epochs} val mse {v:F4}" : $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4}"));
+        var progress = bar.ForTraining("val mse");
         var result = trainer.Fit(
             model,
             Batches,
@@ -139,11 +138,5 @@ internal sealed class ForecastPipeline(JobContext context, ForecastOptions optio
         model.eval();
         context.Logger.LogFitted(name, result.EpochsRun, result.BestValidationMetric ?? double.NaN, result.StoppedEarly);
         return result;
-    }
-
-    /// <summary>Reports on the trainer's thread; <see cref="Progress{T}"/> would post to the thread pool and reorder updates.</summary>
-    private sealed class BarProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }
