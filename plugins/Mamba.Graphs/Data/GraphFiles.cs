@@ -1,0 +1,133 @@
+using System.Globalization;
+using CsvHelper;
+using CsvHelper.Configuration;
+using Mamba.Sdk.Data;
+
+namespace Mamba.Graphs.Data;
+
+/// <summary>Reads a graph from an edge list and a node table, each CSV (with a header) or Parquet.</summary>
+public static class GraphFiles
+{
+    private static readonly string[] SplitNames = ["train", "val", "test"];
+
+    /// <summary>Reads, checks and indexes the graph; errors name the file, row and column.</summary>
+    public static async Task<Graph> ReadAsync(string edgesPath, string nodesPath, GraphDataOptions options, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var nodes = await ReadTableAsync(nodesPath, cancellation);
+        var edges = await ReadTableAsync(edgesPath, cancellation);
+        if (nodes.Rows.Count == 0) throw new DataFormatException(nodesPath, "no nodes");
+
+        int idColumn = nodes.Column(options.IdColumn);
+        int labelColumn = nodes.Column(options.LabelColumn);
+        int splitColumn = options.SplitColumn is { } split ? nodes.Column(split) : -1;
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int r = 0; r < nodes.Rows.Count; r++)
+        {
+            string id = nodes.Rows[r][idColumn];
+            if (id.Length == 0) throw new DataFormatException(nodesPath, "empty node id", r + 2, options.IdColumn);
+            if (!index.TryAdd(id, r))
+                throw new DataFormatException(nodesPath, $"duplicate node id '{id}' (first at row {index[id] + 2})", r + 2, options.IdColumn);
+        }
+        var labelTexts = nodes.Rows.Select(row => row[labelColumn]).ToArray();
+        var classes = labelTexts.Where(l => l.Length > 0).Distinct(StringComparer.Ordinal).Order(ClassOrder.Instance).ToArray();
+        if (classes.Length < 2) throw new DataFormatException(nodesPath, $"{classes.Length} distinct label(s); node classification needs at least 2", column: options.LabelColumn);
+        var classIndex = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
+        var labels = labelTexts.Select(l => l.Length == 0 ? -1 : classIndex[l]).ToArray();
+        string[]? splits = null;
+        if (splitColumn >= 0)
+        {
+            splits = new string[nodes.Rows.Count];
+            for (int r = 0; r < splits.Length; r++)
+            {
+                splits[r] = nodes.Rows[r][splitColumn].ToLowerInvariant();
+                if (!SplitNames.Contains(splits[r]))
+                    throw new DataFormatException(nodesPath, $"'{nodes.Rows[r][splitColumn]}' is not a split (train, val, test)", r + 2, options.SplitColumn);
+                if (splits[r] != "test" && labels[r] < 0)
+                    throw new DataFormatException(nodesPath, $"node '{nodes.Rows[r][idColumn]}' is in '{splits[r]}' but has no label", r + 2, options.LabelColumn);
+            }
+        }
+
+        int sourceColumn = edges.Column("source"), targetColumn = edges.Column("target");
+        int weightColumn = edges.Names.IndexOf("weight");
+        var list = new List<(int, int, float)>(edges.Rows.Count);
+        for (int r = 0; r < edges.Rows.Count; r++)
+        {
+            var row = edges.Rows[r];
+            int s = index.TryGetValue(row[sourceColumn], out int si) ? si : throw new DataFormatException(edgesPath, $"unknown node id '{row[sourceColumn]}' (not in {nodesPath})", r + 2, "source");
+            int t = index.TryGetValue(row[targetColumn], out int ti) ? ti : throw new DataFormatException(edgesPath, $"unknown node id '{row[targetColumn]}' (not in {nodesPath})", r + 2, "target");
+            float w = 1;
+            if (weightColumn >= 0 && (!float.TryParse(row[weightColumn], NumberStyles.Float, CultureInfo.InvariantCulture, out w) || !float.IsFinite(w) || w <= 0))
+                throw new DataFormatException(edgesPath, $"'{row[weightColumn]}' is not a positive finite weight", r + 2, "weight");
+            list.Add((s, t, w));
+        }
+        var graph = Graph.FromEdges($"{edgesPath} + {nodesPath}", [.. nodes.Rows.Select(row => row[idColumn])], labels, classes, splits, list, options.Directed);
+        return options.LargestComponent ? graph.Induced(graph.LargestComponent()) : graph;
+    }
+
+    private sealed record Table(string Path, List<string> Names, List<string[]> Rows)
+    {
+        public int Column(string name)
+        {
+            int i = Names.IndexOf(name);
+            return i >= 0 ? i : throw new DataFormatException(Path, $"no column '{name}' (columns: {string.Join(", ", Names)})");
+        }
+    }
+
+    private static async Task<Table> ReadTableAsync(string path, CancellationToken cancellation)
+    {
+        if (!File.Exists(path)) throw new DataFormatException(path, "file not found");
+        return Path.GetExtension(path).Equals(".parquet", StringComparison.OrdinalIgnoreCase)
+            ? await ReadParquetAsync(path, cancellation)
+            : ReadCsv(path, cancellation);
+    }
+
+    private static Table ReadCsv(string path, CancellationToken cancellation)
+    {
+        using var reader = new StreamReader(path);
+        using var csv = new CsvParser(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { DetectColumnCountChanges = true });
+        try
+        {
+            if (!csv.Read()) throw new DataFormatException(path, "empty file: expected a header");
+            var names = csv.Record!.Select(n => n.Trim()).ToList();
+            var rows = new List<string[]>();
+            while (csv.Read())
+            {
+                cancellation.ThrowIfCancellationRequested();
+                rows.Add([.. csv.Record!.Select(v => v.Trim())]);
+            }
+            return new Table(path, names, rows);
+        }
+        catch (CsvHelperException e)
+        {
+            throw new DataFormatException(path, e.Message.Split('\n')[0], e.Context?.Parser?.Row);
+        }
+    }
+
+    private static async Task<Table> ReadParquetAsync(string path, CancellationToken cancellation)
+    {
+        IReadOnlyList<ParquetColumn> columns;
+        try
+        {
+            columns = await ParquetTable.ReadAsync(path, cancellation: cancellation);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            throw new DataFormatException(path, $"not a readable Parquet file ({e.Message})");
+        }
+        int count = columns.Count == 0 ? 0 : columns[0].Values.Length;
+        var rows = Enumerable.Range(0, count).Select(r => columns.Select(c => Convert.ToString(c.Values.GetValue(r), CultureInfo.InvariantCulture) ?? "").ToArray()).ToList();
+        return new Table(path, [.. columns.Select(c => c.Name)], rows);
+    }
+
+    /// <summary>Numeric labels in numeric order (so "10" follows "9"), others ordinally.</summary>
+    private sealed class ClassOrder : IComparer<string>
+    {
+        public static readonly ClassOrder Instance = new();
+
+        public int Compare(string? x, string? y) =>
+            double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out double a) && double.TryParse(y, NumberStyles.Float, CultureInfo.InvariantCulture, out double b)
+                ? a.CompareTo(b)
+                : string.CompareOrdinal(x, y);
+    }
+}

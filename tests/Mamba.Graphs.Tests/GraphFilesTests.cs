@@ -1,0 +1,110 @@
+using Mamba.Graphs.Data;
+using Mamba.Sdk.Data;
+
+namespace Mamba.Graphs.Tests;
+
+public sealed class GraphFilesTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("graph-files-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, true);
+
+    internal static string Data(string name) => Path.Combine(AppContext.BaseDirectory, "data", name);
+
+    internal static Task<Graph> Karate() =>
+        GraphFiles.ReadAsync(Data("karate.edges.csv"), Data("karate.nodes.csv"), new GraphDataOptions { LabelColumn = "club" }, CancellationToken.None);
+
+    [Fact]
+    public async Task Karate_has_34_members_78_friendships_and_two_factions()
+    {
+        var graph = await Karate();
+
+        Assert.Equal(34, graph.NodeCount);
+        Assert.Equal(2 * 78, graph.EntryCount);
+        Assert.Equal(["Mr. Hi", "Officer"], graph.Classes);
+        Assert.Equal(16, graph.Degree(0));
+    }
+
+    [Fact]
+    public async Task Polblogs_largest_component_has_the_1222_blogs_of_the_literature()
+    {
+        var graph = await GraphFiles.ReadAsync(Data("polblogs.edges.csv"), Data("polblogs.nodes.csv"),
+            new GraphDataOptions { LabelColumn = "value", LargestComponent = true }, CancellationToken.None);
+
+        Assert.Equal(1222, graph.NodeCount);
+        Assert.Equal(["0", "1"], graph.Classes);
+    }
+
+    [Fact]
+    public async Task An_edge_to_an_unknown_node_names_file_row_and_column()
+    {
+        string nodes = Write("nodes.csv", "id,label", "a,x", "b,y");
+        string edges = Write("edges.csv", "source,target", "a,b", "b,c");
+
+        var error = await Assert.ThrowsAsync<DataFormatException>(() => GraphFiles.ReadAsync(edges, nodes, new GraphDataOptions(), CancellationToken.None));
+
+        Assert.Equal(edges, error.File);
+        Assert.Equal(3, error.Row);
+        Assert.Equal("target", error.Column);
+        Assert.Contains("unknown node id 'c'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_duplicate_node_id_is_refused_with_both_rows()
+    {
+        string nodes = Write("nodes.csv", "id,label", "a,x", "b,y", "a,y");
+        string edges = Write("edges.csv", "source,target", "a,b");
+
+        var error = await Assert.ThrowsAsync<DataFormatException>(() => GraphFiles.ReadAsync(edges, nodes, new GraphDataOptions(), CancellationToken.None));
+
+        Assert.Equal(4, error.Row);
+        Assert.Contains("duplicate node id 'a' (first at row 2)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_training_node_without_a_label_is_refused()
+    {
+        string nodes = Write("nodes.csv", "id,label,split", "a,x,train", "b,,train", "c,y,test");
+        string edges = Write("edges.csv", "source,target", "a,b", "b,c");
+
+        var error = await Assert.ThrowsAsync<DataFormatException>(() => GraphFiles.ReadAsync(edges, nodes, new GraphDataOptions { SplitColumn = "split" }, CancellationToken.None));
+
+        Assert.Equal(3, error.Row);
+        Assert.Equal("label", error.Column);
+    }
+
+    [Fact]
+    public async Task A_missing_label_column_lists_the_columns()
+    {
+        string nodes = Write("nodes.csv", "id,club", "a,x", "b,y");
+        string edges = Write("edges.csv", "source,target", "a,b");
+
+        var error = await Assert.ThrowsAsync<DataFormatException>(() => GraphFiles.ReadAsync(edges, nodes, new GraphDataOptions(), CancellationToken.None));
+
+        Assert.Contains("no column 'label' (columns: id, club)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Parquet_tables_read_like_csv()
+    {
+        string nodes = Path.Combine(folder, "nodes.parquet");
+        string edges = Path.Combine(folder, "edges.parquet");
+        await using (var stream = File.Create(nodes))
+            await ParquetTable.WriteAsync(stream, [new("id", new[] { "n1", "n2", "n3" }), new("label", new[] { "a", "b", "a" })]);
+        await using (var stream = File.Create(edges))
+            await ParquetTable.WriteAsync(stream, [new("source", new[] { "n1", "n2" }), new("target", new[] { "n2", "n3" }), new("weight", new[] { 2.0, 0.5 })]);
+
+        var graph = await GraphFiles.ReadAsync(edges, nodes, new GraphDataOptions(), CancellationToken.None);
+
+        Assert.Equal(3, graph.NodeCount);
+        Assert.Equal(2, graph.Degree(1));
+        Assert.Equal([2f, 0.5f], graph.Weights.Skip(graph.Offsets[1]).Take(2));
+    }
+
+    private string Write(string name, params string[] lines)
+    {
+        string path = Path.Combine(folder, name);
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+}
