@@ -1,0 +1,215 @@
+using System.ComponentModel.DataAnnotations;
+using Mamba.Core.Training;
+using Mamba.Tracking.Data;
+using Mamba.Tracking.Geometry;
+using Mamba.Tracking.Motion;
+using static TorchSharp.torch;
+
+namespace Mamba.Tracking.Training;
+
+/// <summary>Training of the motion predictor.</summary>
+public sealed class MotionTrainingOptions
+{
+    /// <summary>Maximum epochs.</summary>
+    [Range(1, 10_000)]
+    public int Epochs { get; set; } = 8;
+
+    /// <summary>Windows per batch.</summary>
+    [Range(1, 65_536)]
+    public int BatchSize { get; set; } = 256;
+
+    /// <summary>Peak learning rate (AdamW, warm-up then cosine).</summary>
+    [Range(1e-6, 1.0)]
+    public double LearningRate { get; set; } = 2e-3;
+
+    /// <summary>
+    /// Jitter added to the input boxes, as a fraction of the box height, so the predictor learns from boxes as noisy as
+    /// detections; targets stay the clean next box.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double InputJitter { get; set; } = 0.04;
+
+    /// <summary>Share of windows cut to a random shorter history (young tracks).</summary>
+    [Range(0.0, 1.0)]
+    public double ShortHistoryRate { get; set; } = 0.2;
+
+    /// <summary>Seed of the noise, the window order and initialisation.</summary>
+    public int Seed { get; set; }
+}
+
+/// <summary>Supervised windows: K input deltas of F values → O target values.</summary>
+public sealed class MotionWindows
+{
+    /// <summary>Wraps row-major arrays: <paramref name="inputs"/> (count, K, F) and <paramref name="targets"/> (count, O).</summary>
+    public MotionWindows(float[] inputs, float[] targets, int history, int features, int outputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (targets.Length % outputs != 0 || inputs.Length / (history * features) != targets.Length / outputs || inputs.Length % (history * features) != 0)
+            throw new ArgumentException($"inputs ({inputs.Length}) and targets ({targets.Length}) are not (count, {history}, {features}) and (count, {outputs})");
+        Inputs = inputs;
+        Targets = targets;
+        History = history;
+        Features = features;
+        Outputs = outputs;
+    }
+
+    /// <summary>(count, K, F) row-major.</summary>
+    public float[] Inputs { get; }
+
+    /// <summary>(count, O).</summary>
+    public float[] Targets { get; }
+
+    /// <summary>K.</summary>
+    public int History { get; }
+
+    /// <summary>F.</summary>
+    public int Features { get; }
+
+    /// <summary>O.</summary>
+    public int Outputs { get; }
+
+    /// <summary>Windows.</summary>
+    public int Count => Targets.Length / Outputs;
+
+    /// <summary>
+    /// Box windows from ground-truth tracks (rows grouped by id, consecutive frames): K deltas of jittered boxes → the
+    /// delta to the next clean box.
+    /// </summary>
+    public static MotionWindows From(IEnumerable<IReadOnlyList<MotRow>> truth, int history, MotionTrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(truth);
+        ArgumentNullException.ThrowIfNull(options);
+        var random = new Random(options.Seed);
+        double Normal() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        var inputs = new List<float>();
+        var targets = new List<float>();
+        var window = new float[history * BoxDeltas.Features];
+        var delta = new float[BoxDeltas.Features];
+        foreach (var sequence in truth)
+            foreach (var track in sequence.GroupBy(r => r.Id))
+            {
+                var clean = track.OrderBy(r => r.Frame).Select(r => r.Box).ToArray();
+                var noisy = clean.Select(b =>
+                {
+                    double s = options.InputJitter * b.Height;
+                    return Box.FromCenter(b.CenterX + s * Normal(), b.CenterY + s * Normal(), Math.Max(1, b.Width + s * Normal()), Math.Max(1, b.Height + s * Normal()));
+                }).ToArray();
+                for (int t = 0; t + 1 < clean.Length; t++)
+                {
+                    int length = Math.Min(t, history);
+                    if (random.NextDouble() < options.ShortHistoryRate) length = random.Next(length + 1);
+                    BoxDeltas.Window(new ArraySegment<Box>(noisy, t - length, length + 1), history, window);
+                    BoxDeltas.Write(noisy[t], clean[t + 1], noisy[t], delta);
+                    inputs.AddRange(window);
+                    targets.AddRange(delta);
+                }
+            }
+        return new MotionWindows([.. inputs], [.. targets], history, BoxDeltas.Features, BoxDeltas.Features);
+    }
+
+    /// <summary>Mean smooth-L1 loss of <paramref name="predictor"/> on these windows (no gradients).</summary>
+    public double Loss(MotionPredictor predictor, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(predictor);
+        double total = 0;
+        predictor.eval();
+        using var noGrad = no_grad();
+        for (int start = 0; start < Count; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var (x, y) = Batch(Enumerable.Range(start, Math.Min(batchSize, Count - start)).ToArray());
+            total += nn.functional.smooth_l1_loss(predictor.forward(x), y, reduction: nn.Reduction.Sum).item<float>();
+        }
+        return total / (Count * Outputs);
+    }
+
+    /// <summary>The windows at <paramref name="indices"/> as tensors.</summary>
+    public (Tensor Inputs, Tensor Targets) Batch(int[] indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        int size = History * Features;
+        var x = new float[indices.Length * size];
+        var y = new float[indices.Length * Outputs];
+        for (int i = 0; i < indices.Length; i++)
+        {
+            Array.Copy(Inputs, (long)indices[i] * size, x, (long)i * size, size);
+            Array.Copy(Targets, (long)indices[i] * Outputs, y, (long)i * Outputs, Outputs);
+        }
+        return (tensor(x).view(indices.Length, History, Features), tensor(y).view(indices.Length, Outputs));
+    }
+}
+
+/// <summary>Fits a <see cref="MotionPredictor"/> on training windows, early-stopped and selected on validation windows.</summary>
+public static class MotionTraining
+{
+    /// <summary>Trains and returns the predictor with its best validation epoch's weights.</summary>
+    public static (MotionPredictor Predictor, TrainingResult Result) Fit(MotionWindows train, MotionWindows validation, MotionPredictorOptions model, MotionTrainingOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(validation);
+        ArgumentNullException.ThrowIfNull(options);
+        random.manual_seed(options.Seed);
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Horizon * train.Features != train.Outputs)
+            throw new ArgumentException($"the windows have {train.Outputs} targets; a predictor of {train.Features} features and horizon {model.Horizon} makes {model.Horizon * train.Features}");
+        if (train.Count == 0 || validation.Count == 0) throw new ArgumentException($"{train.Count} training and {validation.Count} validation windows; both need at least one");
+        var predictor = new MotionPredictor(train.Features, model);
+        int batches = Math.Max(1, train.Count / options.BatchSize);
+        var trainer = new Trainer(new TrainerOptions
+        {
+            Epochs = options.Epochs,
+            LearningRate = options.LearningRate,
+            MinLearningRate = options.LearningRate / 20,
+            WarmupSteps = Math.Min(200, batches),
+            WeightDecay = 0.01,
+            EarlyStoppingPatience = 3,
+            Seed = options.Seed,
+        });
+        Dictionary<string, Tensor>? best = null;
+        double bestLoss = double.PositiveInfinity;
+        try
+        {
+            var result = trainer.Fit<int[]>(predictor,
+                epoch =>
+                {
+                    var order = Enumerable.Range(0, train.Count).ToArray();
+                    new Random(options.Seed * 7919 + epoch).Shuffle(order);
+                    return [.. Enumerable.Range(0, batches).Select(b => order[(b * options.BatchSize)..Math.Min((b + 1) * options.BatchSize, order.Length)])];
+                },
+                indices =>
+                {
+                    var (x, y) = train.Batch(indices);
+                    return nn.functional.smooth_l1_loss(predictor.forward(x), y);
+                },
+                () =>
+                {
+                    double loss = validation.Loss(predictor, 1024);
+                    if (loss < bestLoss)
+                    {
+                        bestLoss = loss;
+                        Release(best);
+                        best = predictor.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
+                    }
+                    return loss;
+                },
+                progress, cancellation: cancellation);
+            if (best is not null)
+            {
+                using var noGrad = no_grad();
+                foreach (var (name, value) in predictor.state_dict()) value.copy_(best[name]);
+            }
+            return (predictor, result);
+        }
+        finally
+        {
+            Release(best);
+        }
+    }
+
+    private static void Release(Dictionary<string, Tensor>? tensors)
+    {
+        if (tensors is null) return;
+        foreach (var value in tensors.Values) value.Dispose();
+    }
+}
