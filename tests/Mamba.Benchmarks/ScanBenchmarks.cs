@@ -47,32 +47,16 @@ public class ScanBenchmarks
         public Config()
         {
             AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(7).WithLaunchCount(1));
-            AddColumn(StatisticColumn.Median, new StateUpdatesColumn());
+            AddColumn(StatisticColumn.Median, new ValueColumn("G updates/s", "Billions of (batch, channel, step, state) updates per second at the median time", StateUpdates));
         }
     }
 
     /// <summary>G state-updates/s at the median time.</summary>
-    private sealed class StateUpdatesColumn : IColumn
+    private static string StateUpdates(Summary summary, BenchmarkCase benchmarkCase)
     {
-        public string Id => nameof(StateUpdatesColumn);
-        public string ColumnName => "G updates/s";
-        public bool AlwaysShow => true;
-        public ColumnCategory Category => ColumnCategory.Custom;
-        public int PriorityInCategory => 0;
-        public bool IsNumeric => true;
-        public UnitType UnitType => UnitType.Dimensionless;
-        public string Legend => "Billions of (batch, channel, step, state) updates per second at the median time";
-        public bool IsAvailable(Summary summary) => true;
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            var report = summary[benchmarkCase];
-            if (report?.ResultStatistics is not { } stats) return "-";
-            string name = (string)benchmarkCase.Parameters[nameof(Workload)];
-            var workload = ScanWorkload.Standard.Single(w => w.Name == name);
-            return (workload.StateUpdates / (stats.Median / 1e9) / 1e9).ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
-        }
+        if (summary[benchmarkCase]?.ResultStatistics is not { } stats) return "-";
+        string name = (string)benchmarkCase.Parameters[nameof(Workload)];
+        var workload = ScanWorkload.Standard.Single(w => w.Name == name);
+        return (workload.StateUpdates / (stats.Median / 1e9) / 1e9).ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -1,0 +1,127 @@
+using Mamba.Core.Training;
+using Mamba.Genomics.Tokens;
+using static TorchSharp.torch;
+
+namespace Mamba.Genomics.Classification;
+
+/// <summary>Fine-tuning settings of a <see cref="SequenceClassifier"/>.</summary>
+public sealed record ClassifierTrainingOptions
+{
+    /// <summary>Epochs at most.</summary>
+    public int Epochs { get; init; } = 20;
+
+    /// <summary>Sequences per batch.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Peak learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Epochs without a better validation loss before stopping.</summary>
+    public int Patience { get; init; } = 5;
+
+    /// <summary>Seed of shuffling and dropout.</summary>
+    public int Seed { get; init; }
+}
+
+/// <summary>Fine-tuning with cross-entropy; the weights of the epoch with the best validation loss are kept.</summary>
+public static class ClassifierTraining
+{
+    /// <summary>Trains <paramref name="model"/> on <paramref name="train"/>, selecting on <paramref name="validation"/> loss.</summary>
+    public static TrainingResult Fit(SequenceClassifier model, IReadOnlyList<LabelledSequence> train, IReadOnlyList<LabelledSequence> validation, ClassifierTrainingOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(validation);
+        ArgumentNullException.ThrowIfNull(options);
+        int batches = (train.Count + options.BatchSize - 1) / options.BatchSize;
+        var trainer = new Trainer(new TrainerOptions
+        {
+            Epochs = options.Epochs,
+            LearningRate = options.LearningRate,
+            MinLearningRate = options.LearningRate / 20,
+            WarmupSteps = batches,
+            WeightDecay = 0.01,
+            EarlyStoppingPatience = options.Patience,
+            Seed = options.Seed,
+        });
+        Dictionary<string, Tensor>? best = null;
+        double bestLoss = double.PositiveInfinity;
+        var result = trainer.Fit<LabelledSequence[]>(model,
+            epoch =>
+            {
+                var random = new Random(HashCode.Combine(options.Seed, epoch));
+                return [.. train.OrderBy(_ => random.Next()).Chunk(options.BatchSize)];
+            },
+            batch =>
+            {
+                var (tokens, labels) = Batch(batch);
+                return nn.functional.cross_entropy(model.forward(tokens), labels);
+            },
+            () =>
+            {
+                double loss = Loss(model, validation, options.BatchSize);
+                if (loss < bestLoss)
+                {
+                    bestLoss = loss;
+                    foreach (var old in best?.Values ?? Enumerable.Empty<Tensor>()) old.Dispose();
+                    best = model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
+                }
+                return loss;
+            },
+            progress, cancellation: cancellation);
+        if (best is not null)
+        {
+            model.load_state_dict(best);
+            foreach (var t in best.Values) t.Dispose();
+        }
+        return result;
+    }
+
+    /// <summary>Class probabilities (N, classes) of <paramref name="sequences"/>, in order.</summary>
+    public static float[][] Probabilities(SequenceClassifier model, IReadOnlyList<LabelledSequence> sequences, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(sequences);
+        model.eval();
+        using var noGrad = no_grad();
+        var rows = new List<float[]>();
+        foreach (var batch in sequences.Chunk(batchSize))
+        {
+            using var scope = NewDisposeScope();
+            var probabilities = nn.functional.softmax(model.forward(Batch(batch).Tokens), 1);
+            long classes = probabilities.shape[1];
+            var flat = probabilities.data<float>().ToArray();
+            for (int i = 0; i < batch.Length; i++) rows.Add(flat.AsSpan(i * (int)classes, (int)classes).ToArray());
+        }
+        return [.. rows];
+    }
+
+    /// <summary>Argmax of <see cref="Probabilities"/>.</summary>
+    public static int[] Predict(float[][] probabilities) =>
+        [.. probabilities.Select(p => Array.IndexOf(p, p.Max()))];
+
+    private static double Loss(SequenceClassifier model, IReadOnlyList<LabelledSequence> sequences, int batchSize)
+    {
+        model.eval();
+        using var noGrad = no_grad();
+        double total = 0;
+        foreach (var batch in sequences.Chunk(batchSize))
+        {
+            using var scope = NewDisposeScope();
+            var (tokens, labels) = Batch(batch);
+            total += nn.functional.cross_entropy(model.forward(tokens), labels, reduction: nn.Reduction.Sum).item<float>();
+        }
+        model.train();
+        return total / Math.Max(1, sequences.Count);
+    }
+
+    /// <summary>Right-padded token ids (B, L_max) and labels (B).</summary>
+    private static (Tensor Tokens, Tensor Labels) Batch(LabelledSequence[] batch)
+    {
+        int length = batch.Max(s => s.Tokens.Length);
+        var tokens = new long[batch.Length * length];
+        for (int b = 0; b < batch.Length; b++)
+            for (int i = 0; i < length; i++) tokens[b * length + i] = i < batch[b].Tokens.Length ? batch[b].Tokens[i] : NucleotideTokenizer.Pad;
+        return (tensor(tokens).view(batch.Length, length), tensor(batch.Select(s => (long)s.Label).ToArray()));
+    }
+}

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Text;
+using Mamba.Core.Checkpoints;
+using Mamba.Genomics.Classification;
+using Mamba.Genomics.Models;
+using Mamba.Genomics.Training;
+using Mamba.Sdk.Data;
+using Mamba.Sdk.Exports;
+using Mamba.Sdk.Jobs;
+using static TorchSharp.torch;
+
+namespace Mamba.Genomics.Tasks;
+
+/// <summary>The saved description of a fine-tuned classifier.</summary>
+public sealed record SavedClassifier(DnaModelSpec Encoder, string[] Classes, bool RcConjoin);
+
+/// <summary>
+/// Fine-tunes a Mamba sequence classifier (mean pooling; from a pretrained model when <c>model.weights</c> is set)
+/// and fits the k-mer logistic-regression baseline on the same leakage-free split; test accuracy and MCC of both to
+/// <c>metrics.json</c> and <c>results.md</c>, the classifier's test predictions to <c>predictions.parquet</c>.
+/// </summary>
+[JobTask("classify", Description = "Fine-tune a sequence classifier vs a k-mer logistic regression")]
+public sealed class ClassifyTask : JobTask<GenomicsJobOptions>
+{
+    /// <inheritdoc/>
+    protected override async Task RunAsync(JobContext context, GenomicsJobOptions options, CancellationToken cancellation)
+    {
+        var c = options.Classify;
+        if (c.TrainFraction + c.ValidationFraction >= 1) throw new JobOptionsException("options.classify.validationFraction", "trainFraction + validationFraction must leave a test share");
+        string source = context.ResolvePath(options.Data.Sequences);
+        var records = await GenomicsPipeline.ReadRecordsAsync(context, options.Data, cancellation);
+        var set = c.Source == ClassificationSource.PromoterWindows
+            ? LabelledSequences.FromPromoterWindows(records, c.WindowLength, source)
+            : LabelledSequences.FromLabelledFasta(records, source);
+        var split = LabelledSequences.Split(set, c.TrainFraction, c.ValidationFraction, options.Training.Seed);
+        context.Logger.LogClassificationData(split.Train.Length, split.Validation.Length, split.Test.Length, set.DroppedDuplicates, split.Groups);
+        if (split.Validation.Length == 0 || split.Test.Length == 0)
+            throw new JobOptionsException("options.classify", $"{split.Groups} groups leave no validation or test sequences; use more data or larger shares");
+        int classes = set.Classes.Count;
+        int[] truth = [.. split.Test.Select(s => s.Label)];
+
+        var kmer = KmerLogisticRegression.Select(split.Train, split.Validation, classes, c.MaxKmer, cancellation);
+        int[] kmerPredicted = kmer.Predict(split.Test);
+        var kmerScores = Scores(truth, kmerPredicted, classes);
+        string kmerName = FormattableString.Invariant($"k-mer logistic regression (k ≤ {kmer.MaxK}, L2 {kmer.Penalty})");
+        context.Logger.LogClassification(kmerName, kmerScores.Accuracy, kmerScores.Mcc);
+
+        random.manual_seed(options.Training.Seed);
+        var encoder = GenomicsPipeline.CreateOrLoad(context, options.Model);
+        using var classifier = new SequenceClassifier(encoder, classes, c.Dropout, c.RcConjoin);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        if (c.PretrainEpochs > 0)
+        {
+            int window = split.Train.Min(s => s.Tokens.Length);
+            int steps = (split.Train.Length + c.BatchSize - 1) / c.BatchSize;
+            using var pretrainBar = context.Progress.Start("pretrain on the training split", c.PretrainEpochs * steps);
+            Pretraining.Fit(encoder, [.. split.Train.Select(s => s.Tokens)], [.. split.Validation.SelectMany(s => s.Tokens)], new PretrainingOptions
+            {
+                Window = window,
+                BatchSize = c.BatchSize,
+                StepsPerEpoch = steps,
+                Epochs = c.PretrainEpochs,
+                LearningRate = options.Training.LearningRate,
+                MaskRate = options.Training.MaskRate,
+                ValidationBases = options.Training.ValidationBases,
+                Seed = options.Training.Seed,
+            }, pretrainBar.ForTraining("validation bits/base"), cancellation);
+        }
+        using (var bar = context.Progress.Start("classify", c.Epochs * ((split.Train.Length + c.BatchSize - 1) / c.BatchSize)))
+        {
+            ClassifierTraining.Fit(classifier, split.Train, split.Validation, new ClassifierTrainingOptions
+            {
+                Epochs = c.Epochs,
+                BatchSize = c.BatchSize,
+                LearningRate = c.LearningRate,
+                Patience = c.Patience,
+                Seed = options.Training.Seed,
+            }, bar.ForTraining(), cancellation);
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        var probabilities = ClassifierTraining.Probabilities(classifier, split.Test, c.BatchSize);
+        int[] predicted = ClassifierTraining.Predict(probabilities);
+        var mambaScores = Scores(truth, predicted, classes);
+        var spec = encoder.Spec;
+        string mambaName = FormattableString.Invariant($"Mamba classifier ({spec.Layers}, d_model {spec.ModelDim}{(spec.ReverseComplementEquivariant ? ", RCPS" : "")}{(c.RcConjoin ? ", RC conjoin" : "")}{(options.Model.Weights is not null ? ", pretrained" : c.PretrainEpochs > 0 ? ", pretrained on the training split" : ", from scratch")})");
+        context.Logger.LogClassification(mambaName, mambaScores.Accuracy, mambaScores.Mcc);
+
+        string folder = Path.Combine(context.Artifacts.Directory, "classifier");
+        ModelCheckpoint.Save(folder, classifier, new SavedClassifier(spec, [.. set.Classes], c.RcConjoin));
+        context.Artifacts.Record(Path.Combine("classifier", "model.safetensors"));
+        var columns = new List<ParquetColumn>
+        {
+            new("id", split.Test.Select(s => s.Id).ToArray()),
+            new("label", split.Test.Select(s => set.Classes[s.Label]).ToArray()),
+            new("predicted", predicted.Select(p => set.Classes[p]).ToArray()),
+        };
+        for (int k = 0; k < classes; k++) columns.Add(new($"p_{set.Classes[k]}", probabilities.Select(p => (double)p[k]).ToArray()));
+        await context.Artifacts.WriteParquetAsync("predictions.parquet", columns, cancellation: cancellation);
+        await context.Artifacts.WriteJsonAsync("metrics.json", new
+        {
+            sequencesFile = options.Data.Sequences,
+            dataset = c.Source.ToString(),
+            classes = set.Classes,
+            sequences = new { train = split.Train.Length, validation = split.Validation.Length, test = split.Test.Length, groups = split.Groups, droppedDuplicates = set.DroppedDuplicates },
+            mamba = new { name = mambaName, mambaScores.Accuracy, mambaScores.Mcc, trainingSeconds = seconds },
+            kmer = new { name = kmerName, kmerScores.Accuracy, kmerScores.Mcc, kmer.MaxK, kmer.Penalty },
+        }, cancellation);
+        var table = new StringBuilder();
+        table.AppendLine(CultureInfo.InvariantCulture, $"Test set: {split.Test.Length} sequences ({string.Join(", ", set.Classes)}); split by group, {split.Groups} groups, {set.DroppedDuplicates} duplicate records dropped.");
+        table.AppendLine();
+        table.AppendLine("| model | accuracy | MCC |");
+        table.AppendLine("| --- | ---: | ---: |");
+        table.AppendLine(CultureInfo.InvariantCulture, $"| {mambaName} | {mambaScores.Accuracy:F4} | {mambaScores.Mcc:F4} |");
+        table.AppendLine(CultureInfo.InvariantCulture, $"| {kmerName} | {kmerScores.Accuracy:F4} | {kmerScores.Mcc:F4} |");
+        await context.Artifacts.WriteTextAsync("results.md", table.ToString(), cancellation);
+    }
+
+    private static (double Accuracy, double Mcc) Scores(int[] truth, int[] predicted, int classes) =>
+        (ClassificationMetrics.Accuracy(truth, predicted), ClassificationMetrics.MatthewsCorrelation(truth, predicted, classes));
+}
