@@ -1,0 +1,106 @@
+using Mamba.Core.Training;
+using Mamba.Ecg.Models;
+using Mamba.Ecg.Signals;
+using static TorchSharp.torch;
+
+namespace Mamba.Ecg.Training;
+
+/// <summary>A recording ready for the model: its 12 channels at the model's rate (null where absent) and its labels.</summary>
+public sealed record EcgExample(string Id, float[]?[] Channels, bool[] Labels);
+
+/// <summary>Settings of multilabel training.</summary>
+public sealed record EcgTrainingOptions
+{
+    /// <summary>Epochs.</summary>
+    public int Epochs { get; init; } = 15;
+
+    /// <summary>Windows per batch.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Peak learning rate.</summary>
+    public double LearningRate { get; init; } = 2e-3;
+
+    /// <summary>Train each window with a lead set drawn at random (12, 6, 4, 3, 2 or 1 leads), so one model serves all.</summary>
+    public bool RandomLeadSets { get; init; } = true;
+
+    /// <summary>Seed of shuffling, lead sets and initialisation.</summary>
+    public int Seed { get; init; }
+}
+
+/// <summary>Binary cross-entropy training of an <see cref="EcgClassifier"/> on the first window of each example.</summary>
+public static class EcgTraining
+{
+    /// <summary>Trains <paramref name="model"/>; the validation metric is the mean binary cross-entropy with all 12 leads.</summary>
+    public static TrainingResult Fit(EcgClassifier model, IReadOnlyList<EcgExample> train, IReadOnlyList<EcgExample> validation, EcgTrainingOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        int samples = model.Spec.WindowSamples;
+        var trainer = new Trainer(new TrainerOptions
+        {
+            Epochs = options.Epochs,
+            LearningRate = options.LearningRate,
+            MinLearningRate = options.LearningRate / 20,
+            WarmupSteps = (train.Count + options.BatchSize - 1) / options.BatchSize,
+            WeightDecay = 0.01,
+            Seed = options.Seed,
+        });
+        return trainer.Fit<(EcgExample Example, LeadSet Set)[]>(model,
+            epoch =>
+            {
+                var random = new Random(HashCode.Combine(options.Seed, epoch));
+                return [.. train.OrderBy(_ => random.Next())
+                    .Select(e => (e, options.RandomLeadSets ? LeadSet.All[random.Next(LeadSet.All.Count)] : LeadSet.Twelve))
+                    .Chunk(options.BatchSize)];
+            },
+            batch =>
+            {
+                var input = EcgWindows.Batch([.. batch.Select(b => EcgWindows.Window(b.Example.Channels, 0, samples, b.Set))], samples);
+                return nn.functional.binary_cross_entropy_with_logits(model.forward(input), Targets(batch.Select(b => b.Example.Labels)));
+            },
+            () =>
+            {
+                using var scope = NewDisposeScope();
+                var probabilities = Probabilities(model, validation, LeadSet.Twelve);
+                using var predicted = tensor(probabilities.SelectMany(p => p.Select(v => (float)v)).ToArray()).view(validation.Count, -1).clamp(1e-6, 1 - 1e-6);
+                var loss = nn.functional.binary_cross_entropy(predicted, Targets(validation.Select(e => e.Labels))).item<float>();
+                model.train();
+                return loss;
+            },
+            progress, cancellation: cancellation);
+    }
+
+    /// <summary>Class probabilities of each example's first window, with <paramref name="set"/> as the leads present.</summary>
+    public static double[][] Probabilities(EcgClassifier model, IReadOnlyList<EcgExample> examples, LeadSet set, int batchSize = 64)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(examples);
+        int samples = model.Spec.WindowSamples;
+        return Probabilities(model, [.. examples.Select(e => EcgWindows.Window(e.Channels, 0, samples, set))], batchSize);
+    }
+
+    /// <summary>Class probabilities of prepared windows (24 × window samples each), in batches.</summary>
+    public static double[][] Probabilities(EcgClassifier model, IReadOnlyList<float[]> windows, int batchSize = 64)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(windows);
+        model.eval();
+        using var noGrad = no_grad();
+        var rows = new List<double[]>();
+        int samples = model.Spec.WindowSamples, classes = model.Spec.Classes.Length;
+        foreach (var chunk in windows.Chunk(batchSize))
+        {
+            using var scope = NewDisposeScope();
+            var probabilities = sigmoid(model.forward(EcgWindows.Batch(chunk, samples))).to_type(float64).data<double>().ToArray();
+            for (int i = 0; i < chunk.Length; i++) rows.Add(probabilities.AsSpan(i * classes, classes).ToArray());
+        }
+        return [.. rows];
+    }
+
+    private static Tensor Targets(IEnumerable<bool[]> labels)
+    {
+        var rows = labels.ToList();
+        return tensor(rows.SelectMany(l => l.Select(b => b ? 1f : 0f)).ToArray()).view(rows.Count, -1);
+    }
+}

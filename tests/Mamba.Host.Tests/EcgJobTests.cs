@@ -1,0 +1,74 @@
+using System.Text.Json.Nodes;
+using Mamba.Sdk.Data;
+
+namespace Mamba.Host.Tests;
+
+/// <summary>The bundled ECG plugin's jobs through the real host at tiny sizes (the quality run is docs/results/ecg.md).</summary>
+public sealed class EcgJobTests : IDisposable
+{
+    private static readonly string Jobs = Path.Combine(MambaProcess.RepositoryRoot, "plugins", "Mamba.Ecg", "jobs");
+    private static readonly string[] Tiny =
+    [
+        "--set", "synthetic.train=48", "--set", "synthetic.validation=16", "--set", "synthetic.test=24",
+        "--set", "model.dModel=16", "--set", "model.layers=1", "--set", "training.epochs=1", "--set", "training.batchSize=16",
+    ];
+    private readonly string root = Directory.CreateTempSubdirectory("mamba-ecg-").FullName;
+
+    private string Run(string job, params string[] extra) => PluginWorkspace.RunJob(root, Path.Combine(Jobs, job), [.. Tiny, .. extra]);
+
+    [Fact]
+    public void Evaluate_scores_both_models_on_both_lead_sets_and_says_the_data_is_synthetic()
+    {
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(Run("synthetic-evaluate.json"), "metrics.json")))!;
+
+        Assert.True((bool)metrics["synthetic"]!);
+        var rows = metrics["rows"]!.AsArray();
+        Assert.Equal(4, rows.Count);
+        Assert.All(rows, r => Assert.InRange((double)r!["auroc"]!, 0, 1));
+    }
+
+    [Fact]
+    public async Task The_real_record_runs_through_predict_and_stream_in_single_lead_mode_with_equal_outputs()
+    {
+        string trained = Run("synthetic-train.json");
+
+        string predicted = Run("mitdb208-predict.json", "--set", $"model.weights={trained}");
+        string streamed = Run("mitdb208-stream.json", "--set", $"model.weights={trained}");
+
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(predicted, "metrics.json")))!;
+        Assert.Equal(30, (int)metrics["windows"]!);                           // 300 s in 10 s windows
+        Assert.StartsWith("none", (string)metrics["groundTruth"]!, StringComparison.Ordinal);
+        Assert.True(new FileInfo(Path.Combine(predicted, "leads.png")).Length > 0);
+        var batch = await ParquetTable.ReadAsync(Path.Combine(predicted, "predictions.parquet"));
+        var stream = await ParquetTable.ReadAsync(Path.Combine(streamed, "stream.parquet"));
+        Assert.Equal(batch.Select(c => c.Name), stream.Select(c => c.Name));
+        Assert.Equal(2 + 9, batch.Count);                                     // window, start, nine class probabilities
+        for (int c = 0; c < batch.Count; c++)
+            for (int w = 0; w < 30; w++)
+                Assert.Equal((double)batch[c].Values.GetValue(w)!, (double)stream[c].Values.GetValue(w)!, 5);
+    }
+
+    [Fact]
+    public void A_lead_set_the_record_lacks_is_refused_naming_the_option()
+    {
+        var (code, _, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "mitdb208-predict.json"), "--out", Path.Combine(root, "runs"), .. Tiny, "--set", "leadSet=12"]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("options.leadSet", errors, StringComparison.Ordinal);
+        Assert.Contains("MLII", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_corrupt_header_fails_naming_the_file_and_row()
+    {
+        string header = Path.Combine(root, "broken.hea");
+        File.WriteAllText(header, "broken 1 360 100\nbroken.dat 311 200 11 1024 0 0 0 MLII\n");
+
+        var (code, _, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "mitdb208-stream.json"), "--out", Path.Combine(root, "runs"), .. Tiny, "--set", $"record={header}"]);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{header}, row 2: signal format 311 is not supported", errors, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+}
