@@ -45,7 +45,7 @@ public sealed class EcgJobTests : IDisposable
         Assert.Equal(2 + 9, batch.Count);                                     // window, start, nine class probabilities
         for (int c = 0; c < batch.Count; c++)
             for (int w = 0; w < 30; w++)
-                Assert.Equal((double)batch[c].Values.GetValue(w)!, (double)stream[c].Values.GetValue(w)!, 5);
+                Assert.Equal((double)batch[c].Values.GetValue(w)!, (double)stream[c].Values.GetValue(w)!, 1e-4);   // batched and single-window matmuls round differently
     }
 
     [Fact]
