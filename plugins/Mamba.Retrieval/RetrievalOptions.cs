@@ -1,0 +1,196 @@
+using System.ComponentModel.DataAnnotations;
+using Mamba.Retrieval.Dense;
+
+namespace Mamba.Retrieval;
+
+/// <summary>How the data files make a retrieval set.</summary>
+public enum DataFormat
+{
+    /// <summary>A corpus, a query file and relevance judgments.</summary>
+    Files,
+
+    /// <summary>A plain-text FAQ with numbered sections: its questions are the queries, their answers the passages.</summary>
+    FaqText,
+
+    /// <summary>A corpus with titles: each title is a query whose relevant passage is its own text (without the title).</summary>
+    Titles,
+
+    /// <summary>Paragraphs for the inverse cloze task, split into training and held-out groups (<see cref="RetrievalDataOptions.GroupField"/>).</summary>
+    InverseCloze,
+}
+
+/// <summary>Where the data is and how to read it.</summary>
+public sealed class RetrievalDataOptions
+{
+    /// <summary>How the files make a retrieval set.</summary>
+    public DataFormat Format { get; set; } = DataFormat.Files;
+
+    /// <summary>Corpus (JSONL, Parquet or a folder of .txt files; the FAQ text for <c>FaqText</c>), relative to the job file.</summary>
+    public string? Corpus { get; set; }
+
+    /// <summary><c>Files</c>: query file (JSONL <c>{id, text}</c> or TSV).</summary>
+    public string? Queries { get; set; }
+
+    /// <summary><c>Files</c>: relevance judgments (TREC qrels or JSONL <c>{query, passage, relevance}</c>).</summary>
+    public string? Judgments { get; set; }
+
+    /// <summary>Corpus field holding the id.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string IdField { get; set; } = "id";
+
+    /// <summary>Corpus field holding the title (may be absent).</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string TitleField { get; set; } = "title";
+
+    /// <summary>Corpus field holding the text.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string TextField { get; set; } = "text";
+
+    /// <summary><c>InverseCloze</c>: field that groups paragraphs (an address, a document); whole groups go to training or held out.</summary>
+    public string GroupField { get; set; } = "group";
+
+    /// <summary><c>InverseCloze</c>: every k-th group (in sorted order) is held out.</summary>
+    [Range(2, 100)]
+    public int HeldOutEvery { get; set; } = 5;
+
+    /// <summary>The corpus path, resolved; the tasks that read data call it.</summary>
+    internal string CorpusPath(Mamba.Sdk.Jobs.JobContext context) =>
+        context.ResolvePath(Corpus ?? throw new Mamba.Sdk.Jobs.JobOptionsException("options.data.corpus", "name the corpus (a JSONL or Parquet file, a folder of .txt files, or an FAQ text)"));
+}
+
+/// <summary>The dense encoder.</summary>
+public sealed class RetrievalModelOptions
+{
+    /// <summary>Layer pattern of the core backbone (causal: M1, M2 or A layers).</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Layers { get; set; } = "M1,M1,M1,M1";
+
+    /// <summary>d_model.</summary>
+    [Range(8, 4096)]
+    public int DModel { get; set; } = 128;
+
+    /// <summary>SSM state size N.</summary>
+    [Range(1, 256)]
+    public int DState { get; set; } = 16;
+
+    /// <summary>End-token (the paper) or mean pooling.</summary>
+    public Pooling Pooling { get; set; } = Pooling.Last;
+
+    /// <summary>Lower-case texts before tokenising (as BM25's analyzer does).</summary>
+    public bool Lowercase { get; set; } = true;
+
+    /// <summary>Byte tokens read per text in training and batch encoding (end token included).</summary>
+    [Range(16, 1 << 20)]
+    public int MaxTokens { get; set; } = 512;
+
+    /// <summary>A WordPiece vocabulary (<c>vocab.txt</c>, one token per line), relative to the job file; absent: UTF-8 bytes.</summary>
+    public string? Vocabulary { get; set; }
+
+    /// <summary>Longer passages are encoded whole, through the recurrent state in chunks of this many tokens, instead of cut.</summary>
+    [Range(0, 1 << 20)]
+    public int StreamChunk { get; set; } = 4096;
+
+    /// <summary>A run folder of an earlier <c>train</c> job whose encoder to load instead of training.</summary>
+    public string? Weights { get; set; }
+}
+
+/// <summary>Contrastive training.</summary>
+public sealed class RetrievalTrainingOptions
+{
+    /// <summary>Epochs.</summary>
+    [Range(1, 1000)]
+    public int Epochs { get; set; } = 4;
+
+    /// <summary>Queries per batch.</summary>
+    [Range(2, 4096)]
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>Peak learning rate.</summary>
+    [Range(1e-6, 1.0)]
+    public double LearningRate { get; set; } = 1e-3;
+
+    /// <summary>InfoNCE temperature.</summary>
+    [Range(1e-3, 10.0)]
+    public double Temperature { get; set; } = 0.05;
+
+    /// <summary>Add one BM25-mined hard negative per query (the best BM25 hit that is not the positive).</summary>
+    public bool HardNegatives { get; set; } = true;
+
+    /// <summary>Inverse cloze: probability that the query sentence stays in its context.</summary>
+    [Range(0.0, 1.0)]
+    public double KeepSentence { get; set; } = 0.1;
+
+    /// <summary>Next-token pretraining steps on the training paragraphs before contrastive training (0: none).</summary>
+    [Range(0, 1_000_000)]
+    public int PretrainSteps { get; set; }
+
+    /// <summary>Supervised pairs (JSONL <c>{query, positive, negative?}</c>) used instead of inverse-cloze pairs.</summary>
+    public string? Pairs { get; set; }
+
+    /// <summary>Seed.</summary>
+    public int Seed { get; set; }
+}
+
+/// <summary>Searching.</summary>
+public sealed class SearchOptions
+{
+    /// <summary><c>search</c>: one query text (instead of a query file).</summary>
+    public string? Query { get; set; }
+
+    /// <summary><c>search</c>: a run folder of an <c>index</c> job.</summary>
+    public string? Index { get; set; }
+
+    /// <summary>Hits kept per query.</summary>
+    [Range(1, 10_000)]
+    public int TopK { get; set; } = 100;
+
+    /// <summary>Reciprocal-rank fusion constant k.</summary>
+    [Range(1, 10_000)]
+    public int FusionK { get; set; } = 60;
+
+    /// <summary>BM25 k1.</summary>
+    [Range(0.0, 10.0)]
+    public double K1 { get; set; } = 0.9;
+
+    /// <summary>BM25 b.</summary>
+    [Range(0.0, 1.0)]
+    public double B { get; set; } = 0.4;
+}
+
+/// <summary><c>bench</c>: encoding throughput against length.</summary>
+public sealed class RetrievalBenchOptions
+{
+    /// <summary>Document lengths in tokens.</summary>
+    public int[] Lengths { get; set; } = [512, 2048, 8192, 32768];
+
+    /// <summary>Documents encoded per measurement (one batch).</summary>
+    [Range(1, 1024)]
+    public int Documents { get; set; } = 4;
+
+    /// <summary>Measurements per cell; the median is reported.</summary>
+    [Range(1, 100)]
+    public int Repeats { get; set; } = 3;
+
+    /// <summary>A cell whose first measurement takes longer than this is reported as over the limit and longer lengths are skipped.</summary>
+    [Range(1, 3600)]
+    public double TimeLimitSeconds { get; set; } = 120;
+}
+
+/// <summary>Options of every retrieval task.</summary>
+public sealed class RetrievalJobOptions
+{
+    /// <summary>Data.</summary>
+    public RetrievalDataOptions Data { get; set; } = new();
+
+    /// <summary>Encoder.</summary>
+    public RetrievalModelOptions Model { get; set; } = new();
+
+    /// <summary>Training.</summary>
+    public RetrievalTrainingOptions Training { get; set; } = new();
+
+    /// <summary>Searching.</summary>
+    public SearchOptions Search { get; set; } = new();
+
+    /// <summary>Benchmark.</summary>
+    public RetrievalBenchOptions Bench { get; set; } = new();
+}

@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using Mamba.Sdk.Data;
+
+namespace Mamba.Host.Tests;
+
+/// <summary>The bundled retrieval plugin's jobs through the real host at tiny sizes (the quality runs are docs/results/retrieval.md).</summary>
+public sealed class RetrievalJobTests : IDisposable
+{
+    private static readonly string Jobs = Path.Combine(MambaProcess.RepositoryRoot, "plugins", "Mamba.Retrieval", "jobs");
+    private static readonly string[] Tiny = ["--set", "model.dModel=16", "--set", "model.layers=M1", "--set", "model.maxTokens=64", "--set", "training.epochs=1", "--set", "training.pretrainSteps=2"];
+    private readonly string root = Directory.CreateTempSubdirectory("mamba-retrieval-").FullName;
+
+    private string Run(string job, params string[] extra) => PluginWorkspace.RunJob(root, Path.Combine(Jobs, job), [.. Tiny, .. extra]);
+
+    private string Write(string name, params string[] lines)
+    {
+        string path = Path.Combine(root, name);
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    [Fact]
+    public async Task A_trained_encoder_evaluates_indexes_and_searches_the_reuters_set()
+    {
+        string trained = Run("sotu-train.json");
+
+        var metrics = PluginWorkspace.ReadJson(Path.Combine(Run("reuters-evaluate.json", "--set", $"model.weights={trained}"), "metrics.json"));
+        string indexed = Run("reuters-index.json", "--set", $"model.weights={trained}");
+        string searched = Run("reuters-search.json", "--set", $"search.index={indexed}");
+
+        Assert.Equal(70, (int)metrics["queries"]!);
+        foreach (string method in new[] { "BM25", "dense", "hybrid (RRF)" })
+            Assert.InRange((double)metrics["scores"]![method]!["mrr10"]!, 0, 1);
+        Assert.True((double)metrics["scores"]!["BM25"]!["mrr10"]! > 0.8, "BM25 finds most Reuters articles from their titles");
+        var hits = await ParquetTable.ReadAsync(Path.Combine(searched, "hits.parquet"));
+        Assert.Equal(3 * 10, hits[0].Values.Length);                                    // dense, bm25, hybrid × top 10
+        Assert.Equal(10, File.ReadAllLines(Path.Combine(searched, "bm25.run")).Length);
+    }
+
+    [Fact]
+    public void Indexing_again_adds_new_passages_and_refuses_known_ids()
+    {
+        string trained = Run("sotu-train.json");
+        string first = Write("first.jsonl", """{"id": "a", "text": "Oil prices fell."}""", """{"id": "b", "text": "Banks raised rates."}""");
+        string second = Write("second.jsonl", """{"id": "c", "text": "Steel output rose."}""");
+        string clash = Write("clash.jsonl", """{"id": "b", "text": "Another b."}""");
+
+        string indexed = Run("reuters-index.json", "--set", $"model.weights={trained}", "--set", $"data.corpus={first}", "--set", "data.textField=text");
+        string grown = Run("reuters-index.json", "--set", $"model.weights={trained}", "--set", $"data.corpus={second}", "--set", "data.textField=text", "--set", $"search.index={indexed}");
+        var (code, _, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "reuters-index.json"), "--out", Path.Combine(root, "runs"), .. Tiny,
+            "--set", $"model.weights={trained}", "--set", $"data.corpus={clash}", "--set", "data.textField=text", "--set", $"search.index={indexed}"]);
+
+        Assert.Equal(3, (int)PluginWorkspace.ReadJson(Path.Combine(grown, "index.json"))["passages"]!);
+        Assert.Equal(1, code);
+        Assert.Contains("passage id 'b' is already in the index", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bad_data_files_fail_naming_the_file_and_row()
+    {
+        string corpus = Write("corpus.jsonl", """{"id": "d1", "text": "x"}""", """{"id": "d1", "text": "y"}""");
+        string good = Write("good.jsonl", """{"id": "d1", "text": "x"}""");
+        string empty = Write("empty.jsonl");
+        string queries = Write("queries.tsv", "q1\tx");
+        string qrels = Write("qrels.txt", "q1 0 d404 1");
+        (int, string) Evaluate(string c) { var (code, _, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "reuters-evaluate.json"), "--out", Path.Combine(root, "runs"), .. Tiny,
+            "--set", "data.format=Files", "--set", $"data.corpus={c}", "--set", "data.textField=text", "--set", $"data.queries={queries}", "--set", $"data.judgments={qrels}"]); return (code, errors); }
+
+        var duplicate = Evaluate(corpus);
+        var unknown = Evaluate(good);
+        var nothing = Evaluate(empty);
+
+        Assert.Equal(1, duplicate.Item1);
+        Assert.Contains($"{corpus}, row 2, column 'id': duplicate passage id 'd1'", duplicate.Item2, StringComparison.Ordinal);
+        Assert.Equal(1, unknown.Item1);
+        Assert.Contains($"{qrels}, row 1, column 'passage': passage id 'd404' is not in the corpus", unknown.Item2, StringComparison.Ordinal);
+        Assert.Equal(1, nothing.Item1);
+        Assert.Contains($"{empty}: the corpus has no passages", nothing.Item2, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_benchmark_reports_both_encoders()
+    {
+        string benched = Run("bench.json", "--set", "bench.lengths=[64,128]", "--set", "bench.repeats=1", "--set", "bench.documents=1");
+
+        var cells = PluginWorkspace.ReadJson(Path.Combine(benched, "metrics.json"))["cells"]!.AsArray();
+        Assert.Equal(4, cells.Count);
+        Assert.All(cells, c => Assert.True((double)c!["documentsPerSecond"]! > 0));
+    }
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+}
