@@ -18,7 +18,7 @@ internal sealed class Morphology
     {
         var m = new Morphology();
         double Vary() => Uniform(random, 0.8, 1.2);
-        double voltage = codes.Contains(EcgCondition.LowQrsVoltage) ? Uniform(random, 0.25, 0.35) : 1;
+        double voltage = codes.Contains(EcgCondition.LowQrsVoltage) ? Uniform(random, 0.18, 0.28) : 1;   // every limb-lead QRS under 0.5 mV
         m.hasP = !codes.Contains(EcgCondition.AtrialFibrillation);
         m.pr = codes.Contains(EcgCondition.FirstDegreeAvBlock) ? Uniform(random, 0.23, 0.32) : Uniform(random, 0.13, 0.18);
         m.pWidth = Uniform(random, 0.018, 0.026);

@@ -1,3 +1,5 @@
+using Mamba.Core.Training;
+
 namespace Mamba.Ecg.Synthetic;
 
 /// <summary>Settings of the synthetic 12-lead generator.</summary>
@@ -66,7 +68,7 @@ public static class SyntheticEcg
         if (codes.Contains(EcgCondition.LeftBundleBranchBlock) && codes.Contains(EcgCondition.RightBundleBranchBlock))
             throw new ArgumentException("a record has at most one bundle branch block", nameof(codes));
 
-        var random = new Random(HashCode.Combine(seed, 0x5EC6));
+        var random = new Random(DerivedSeed.Of(seed, 0x5EC6));
         int n = (int)Math.Round(options.Seconds * options.SamplingFrequency);
         var leads = Enumerable.Range(0, LeadAxes.Length).Select(_ => new double[n]).ToArray();
         var morphology = Morphology.For(codes, random);

@@ -49,7 +49,7 @@ public static class EcgTraining
         return trainer.Fit<(EcgExample Example, LeadSet Set)[]>(model,
             epoch =>
             {
-                var random = new Random(HashCode.Combine(options.Seed, epoch));
+                var random = new Random(DerivedSeed.Of(options.Seed, epoch));
                 return [.. train.OrderBy(_ => random.Next())
                     .Select(e => (e, options.RandomLeadSets ? LeadSet.All[random.Next(LeadSet.All.Count)] : LeadSet.Twelve))
                     .Chunk(options.BatchSize)];

@@ -49,7 +49,7 @@ public static class ClassifierTraining
         var result = trainer.Fit<LabelledSequence[]>(model,
             epoch =>
             {
-                var random = new Random(HashCode.Combine(options.Seed, epoch));
+                var random = new Random(DerivedSeed.Of(options.Seed, epoch));
                 return [.. train.OrderBy(_ => random.Next()).Chunk(options.BatchSize)];
             },
             batch =>

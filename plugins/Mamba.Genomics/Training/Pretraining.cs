@@ -66,10 +66,10 @@ public static class Pretraining
         return trainer.Fit<int[][]>(model,
             epoch =>
             {
-                var random = new Random(HashCode.Combine(options.Seed, epoch));
+                var random = new Random(DerivedSeed.Of(options.Seed, epoch));
                 return [.. Enumerable.Range(0, options.StepsPerEpoch).Select(_ => Enumerable.Range(0, options.BatchSize).Select(_ => crops.Next(random)).ToArray())];
             },
-            batch => causal ? CausalLoss(model.Causal, batch) : MaskedLoss(model, batch, new Random(HashCode.Combine(options.Seed, batch[0].Length, batch[0][0], batch[^1][^1])), options.MaskRate),
+            batch => causal ? CausalLoss(model.Causal, batch) : MaskedLoss(model, batch, new Random(DerivedSeed.Of(options.Seed, batch[0].Length, batch[0][0], batch[^1][^1])), options.MaskRate),
             () => causal
                 ? BitsPerBase(model.Causal, validation.AsSpan(0, Math.Min(validation.Length, options.ValidationBases)).ToArray(), 4096).BitsPerBase
                 : MaskedBitsPerBase(model, validationCrops!),

@@ -58,7 +58,7 @@ public static class ContrastiveTraining
         return trainer.Fit<TrainingTriple[]>(encoder,
             epoch =>
             {
-                var random = new Random(HashCode.Combine(options.Seed, epoch));
+                var random = new Random(DerivedSeed.Of(options.Seed, epoch));
                 return [.. triplesOfEpoch(epoch).OrderBy(_ => random.Next()).Chunk(options.BatchSize).Where(b => b.Length > 1)];
             },
             batch => Loss(encoder, batch, options.Temperature),

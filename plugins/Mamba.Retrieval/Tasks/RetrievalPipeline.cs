@@ -92,7 +92,7 @@ internal static class RetrievalPipeline
         IReadOnlyList<TrainingTriple> OfEpoch(int epoch)
         {
             if (cache.TryGetValue(epoch, out var cached)) return cached;
-            var pairs = InverseCloze.Pairs(paragraphs, new Random(HashCode.Combine(t.Seed, epoch)), t.KeepSentence);
+            var pairs = InverseCloze.Pairs(paragraphs, new Random(DerivedSeed.Of(t.Seed, epoch)), t.KeepSentence);
             List<TrainingTriple> triples = [.. pairs.Select(p => new TrainingTriple(p.Sentence, p.Context,
                 bm25?.Search(p.Sentence, 5).Where(h => h.Id != p.Id).Select(h => corpus[h.Id].Text).FirstOrDefault()))];
             cache.Clear();
