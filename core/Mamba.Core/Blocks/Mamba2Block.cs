@@ -161,7 +161,8 @@ public sealed class Mamba2Block : nn.Module<Tensor, Tensor>, IRecurrentMixer
             D = D, DtBias = DtBias, DtSoftplus = true, ChunkSize = _chunkSize,
             InitialStates = start?.Ssm, ReturnFinalStates = returnState,
         }, _kernels);
-        var y = Norm.forward(scan.Output.view(batch, length, InnerDim), z);
+        // A kernel may return any strides (the chunked kernel's output is a permuted view), so reshape rather than view.
+        var y = Norm.forward(scan.Output.reshape(batch, length, InnerDim), z);
         var state = returnState ? new MambaState(window!, scan.FinalStates!).MoveToOuterDisposeScope() : null;
         return (OutProj.forward(y).MoveToOuterDisposeScope(), state);
     }
@@ -177,7 +178,7 @@ public sealed class Mamba2Block : nn.Module<Tensor, Tensor>, IRecurrentMixer
         var (x, b, c) = SplitConvolved(nn.functional.silu(convOut));
         var (y, ssm) = SsdScan.Step(current.Ssm, x.view(batch, Heads, HeadDim), dt, -ALog.exp(),
             b.view(batch, Groups, StateSize), c.view(batch, Groups, StateSize), D, DtBias, dtSoftplus: true);
-        var output = OutProj.forward(Norm.forward(y.view(batch, InnerDim), z));
+        var output = OutProj.forward(Norm.forward(y.reshape(batch, InnerDim), z));
         return (output.MoveToOuterDisposeScope(), new MambaState(convState, ssm).MoveToOuterDisposeScope());
     }
 

@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Mamba.Core.Scan.Cpu;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,16 +7,34 @@ namespace Mamba.Core.Scan;
 /// <summary>
 /// Fused CPU scans in C# SIMD over raw tensor memory, with analytic backward passes that recompute states from
 /// per-chunk carries, so the extra memory is O(B·D·N·L/64). fp32 on the CPU; other problems go to the chunked kernel.
+/// The kernels are compiled for 512-, 256- and 128-bit vectors and run at the widest one the processor accelerates
+/// (AVX-512, AVX2, or SSE/NEON).
 /// </summary>
 [ScanKernel("fused-cpu", Devices = "CPU", DTypes = "Float32", Priority = 100)]
 public sealed class FusedCpuScan : IScanKernel
 {
+    private readonly SimdWidth _width;
+    private readonly bool _emulationAllowed;
+
+    /// <summary>The kernel at the widest SIMD width this processor accelerates.</summary>
+    public FusedCpuScan() => _width = SimdWidths.Widest;
+
+    /// <summary>The kernel at <paramref name="width"/>, emulated by .NET where the processor lacks it (slow, but exact: tests check every width on any machine).</summary>
+    internal FusedCpuScan(SimdWidth width)
+    {
+        _width = width;
+        _emulationAllowed = true;
+    }
+
+    /// <inheritdoc />
+    public string Variant => $"{(int)_width}-bit SIMD{(SimdWidths.IsAccelerated(_width) ? "" : ", emulated")}";
+
     /// <inheritdoc />
     public string? WhyUnsupported(in ScanProblem problem)
     {
         if (problem.Device != DeviceType.CPU) return $"runs on the CPU only, not {problem.Device}";
         if (problem.DType != ScalarType.Float32) return $"computes in float32 only, not {problem.DType}";
-        if (!Vector512.IsHardwareAccelerated) return "needs AVX-512 (Vector512 is not hardware accelerated here)";
+        if (!_emulationAllowed && !SimdWidths.IsAccelerated(_width)) return "needs SIMD instructions (not even 128-bit vectors are hardware accelerated here)";
         return null;
     }
 
@@ -27,7 +44,7 @@ public sealed class FusedCpuScan : IScanKernel
         var shape = ScanValidation.Validate(inputs);
         Require(new ScanProblem(ScanKind.Selective, inputs.U.device_type, inputs.U.dtype, shape.StateSize));
         var results = SelectiveScanFunction.apply(inputs.U, inputs.Delta, inputs.A, inputs.B, inputs.C,
-            inputs.D!, inputs.Z!, inputs.DeltaBias!, inputs.InitialState!, inputs.DeltaSoftplus, inputs.ReturnFinalState);
+            inputs.D!, inputs.Z!, inputs.DeltaBias!, inputs.InitialState!, inputs.DeltaSoftplus, inputs.ReturnFinalState, _width);
         return new SelectiveScanOutput(results[0], inputs.ReturnFinalState ? results[1] : null);
     }
 
@@ -37,7 +54,7 @@ public sealed class FusedCpuScan : IScanKernel
         var shape = ScanValidation.Validate(inputs);
         Require(new ScanProblem(ScanKind.Ssd, inputs.X.device_type, inputs.X.dtype, shape.StateSize));
         var results = SsdScanFunction.apply(inputs.X, inputs.Dt, inputs.A, inputs.B, inputs.C,
-            inputs.D!, inputs.DtBias!, inputs.InitialStates!, inputs.DtSoftplus, inputs.ReturnFinalStates);
+            inputs.D!, inputs.DtBias!, inputs.InitialStates!, inputs.DtSoftplus, inputs.ReturnFinalStates, _width);
         return new SsdScanOutput(results[0], inputs.ReturnFinalStates ? results[1] : null);
     }
 

@@ -25,6 +25,9 @@ public readonly record struct ScanProblem(ScanKind Kind, DeviceType Device, Scal
 /// </summary>
 public interface IScanKernel
 {
+    /// <summary>How the kernel runs on this machine (a SIMD width, a GPU architecture), shown where its choice is logged; empty when there is nothing to add.</summary>
+    string Variant => "";
+
     /// <summary>Why this kernel cannot run <paramref name="problem"/>, or null when it can.</summary>
     string? WhyUnsupported(in ScanProblem problem);
 

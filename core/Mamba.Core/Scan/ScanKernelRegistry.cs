@@ -104,7 +104,9 @@ public sealed partial class ScanKernelRegistry
         if (_loggedChoices.TryAdd((descriptor.Metadata.Name, problem), true))
         {
             string passed = passedOver.Count == 0 ? "none" : string.Join("; ", passedOver);
-            LogChoice(Logger, descriptor.Metadata.Name, problem.Kind, problem.Device, problem.DType, problem.StateSize, passed);
+            string variant = descriptor.Kernel.Value.Variant;
+            string kernel = variant.Length == 0 ? descriptor.Metadata.Name : $"{descriptor.Metadata.Name} ({variant})";
+            LogChoice(Logger, kernel, problem.Kind, problem.Device, problem.DType, problem.StateSize, passed);
         }
         return descriptor.Kernel.Value;
     }

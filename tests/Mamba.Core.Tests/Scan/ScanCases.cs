@@ -7,6 +7,15 @@ namespace Mamba.Core.Tests.Scan;
 /// <summary>Random scan problems shaped like real Mamba layers (negative A, small positive step sizes).</summary>
 internal static class ScanCases
 {
+    /// <summary>The kernels checked against the reference: the chunked kernel and the fused kernel at every SIMD width (emulated where the processor lacks it).</summary>
+    public static readonly string[] CheckedKernels = ["chunked", "fused-cpu/128", "fused-cpu/256", "fused-cpu/512"];
+
+    /// <summary>A core kernel by name; <c>fused-cpu/W</c> is the fused kernel pinned to W-bit vectors.</summary>
+    public static IScanKernel Kernel(string name) =>
+        name.StartsWith("fused-cpu/", StringComparison.Ordinal)
+            ? new FusedCpuScan((Mamba.Core.Scan.Cpu.SimdWidth)int.Parse(name["fused-cpu/".Length..], System.Globalization.CultureInfo.InvariantCulture))
+            : ScanKernelRegistry.WithCoreKernels().Get(name);
+
     public sealed record SelectiveOptions(
         long Batch = 2, long Channels = 4, long StateSize = 16, long Length = 37, long Groups = 0,
         bool Skip = true, bool Gate = true, bool Bias = true, bool Softplus = true, bool Initial = true, ScalarType Type = ScalarType.Float32);

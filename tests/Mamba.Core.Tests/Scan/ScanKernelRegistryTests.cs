@@ -79,7 +79,8 @@ public sealed class ScanKernelRegistryTests
         registry.Select(Cpu(ScalarType.Float64));
 
         Assert.Equal(2, log.Lines.Count);
-        Assert.Contains("fused-cpu", log.Lines[0]);
+        Assert.Contains("fused-cpu (", log.Lines[0]);
+        Assert.Contains("-bit SIMD)", log.Lines[0]);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed class SelectiveScanExactnessTests
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
-        foreach (var kernel in new[] { "chunked", "fused-cpu" })
+        foreach (var kernel in CheckedKernels)
             foreach (var name in Options.Keys)
                 data.Add(kernel, name);
         return data;
@@ -43,7 +43,7 @@ public sealed class SelectiveScanExactnessTests
         using var scope = NewDisposeScope();
 
         var expected = Run(registry.Get("reference"), Options[caseName], seed: 11);
-        var actual = Run(registry.Get(kernel), Options[caseName], seed: 11);
+        var actual = Run(Kernel(kernel), Options[caseName], seed: 11);
 
         AssertClose(expected, actual, Fp32Tolerance, $"{kernel} on '{caseName}'");
     }
@@ -69,10 +69,12 @@ public sealed class SelectiveScanExactnessTests
     [Theory]
     [InlineData("reference")]
     [InlineData("chunked")]
-    [InlineData("fused-cpu")]
+    [InlineData("fused-cpu/128")]
+    [InlineData("fused-cpu/256")]
+    [InlineData("fused-cpu/512")]
     public void Scanning_in_two_pieces_with_state_passing_equals_one_pass(string kernelName)
     {
-        var kernel = ScanKernelRegistry.WithCoreKernels().Get(kernelName);
+        var kernel = Kernel(kernelName);
         using var scope = NewDisposeScope();
         var options = new SelectiveOptions(Length: 150, StateSize: 16);
         const long split = 71;

@@ -20,7 +20,7 @@ public sealed class SsdScanExactnessTests
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
-        foreach (var kernel in new[] { "chunked", "fused-cpu" })
+        foreach (var kernel in CheckedKernels)
             foreach (var name in Options.Keys)
                 data.Add(kernel, name);
         return data;
@@ -41,7 +41,7 @@ public sealed class SsdScanExactnessTests
         using var scope = NewDisposeScope();
 
         var expected = Run(registry.Get("reference"), Ssd(Options[caseName], 13), 13);
-        var actual = Run(registry.Get(kernel), Ssd(Options[caseName], 13), 13);
+        var actual = Run(Kernel(kernel), Ssd(Options[caseName], 13), 13);
 
         AssertClose(expected, actual, Fp32Tolerance, $"{kernel} on '{caseName}'");
     }
@@ -66,10 +66,12 @@ public sealed class SsdScanExactnessTests
     [Theory]
     [InlineData("reference")]
     [InlineData("chunked")]
-    [InlineData("fused-cpu")]
+    [InlineData("fused-cpu/128")]
+    [InlineData("fused-cpu/256")]
+    [InlineData("fused-cpu/512")]
     public void Scanning_in_two_pieces_with_state_passing_equals_one_pass(string kernelName)
     {
-        var kernel = ScanKernelRegistry.WithCoreKernels().Get(kernelName);
+        var kernel = Kernel(kernelName);
         using var scope = NewDisposeScope();
         var options = new SsdOptions(Length: 90, Chunk: 16);
         const long split = 41;

@@ -6,8 +6,8 @@ namespace Mamba.Core.Scan.Cpu;
 /// <summary>Puts tensors into the layout the fused kernels read: contiguous float32, state axis padded to whole vectors.</summary>
 internal static class FusedLayout
 {
-    /// <summary>N rounded up to a whole number of 16-float vectors.</summary>
-    public static long PadStateSize(long n) => (n + RowMath.Lanes - 1) / RowMath.Lanes * RowMath.Lanes;
+    /// <summary>N rounded up to a multiple of <see cref="RowMath.StatePadding"/>.</summary>
+    public static long PadStateSize(long n) => (n + RowMath.StatePadding - 1) / RowMath.StatePadding * RowMath.StatePadding;
 
     public static Tensor Float32(Tensor t) => t.to_type(ScalarType.Float32).contiguous();
 

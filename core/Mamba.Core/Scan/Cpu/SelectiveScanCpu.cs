@@ -1,12 +1,11 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace Mamba.Core.Scan.Cpu;
 
 /// <summary>
 /// Raw memory of one fused Mamba-1 scan. Sizes: u, delta, z, output (Batch, Channels, Length); A (Channels, N);
 /// B, C time-major (Batch, Groups, Length, N); carries (Batch, Channels, Chunks, N): the state entering each chunk.
-/// N is padded to a multiple of 16 with A = B = C = 0 lanes, which stay zero and add nothing.
+/// N is padded to a multiple of <see cref="RowMath.StatePadding"/> with A = B = C = 0 lanes, which stay zero and add nothing.
 /// </summary>
 internal unsafe struct SelectiveScanBuffers
 {
@@ -30,8 +29,8 @@ internal unsafe struct SelectiveScanGradients
 }
 
 /// <summary>
-/// The fused CPU selective scan: channel-major, the N states of a channel in SIMD lanes, threads over
-/// (batch, channel). No (B, D, L, N) tensor exists: the forward stores the state every
+/// The fused CPU selective scan: channel-major, the N states of a channel in SIMD lanes (at any width of
+/// <see cref="SimdWidth"/>), threads over (batch, channel). No (B, D, L, N) tensor exists: the forward stores the state every
 /// <see cref="CarryInterval"/> steps, and the backward recomputes each chunk's states from its carry
 /// before running the adjoint recurrence backwards through it.
 /// </summary>
@@ -39,8 +38,6 @@ internal static unsafe class SelectiveScanCpu
 {
     /// <summary>Steps between stored states; the backward recomputes at most this many at a time.</summary>
     public const int CarryInterval = 64;
-
-    private const int Lanes = RowMath.Lanes;
 
     /// <summary>Channels a forward task runs together, sweeping time in tiles so B and C stay in cache.</summary>
     private const int ChannelBlock = 16;
@@ -53,7 +50,21 @@ internal static unsafe class SelectiveScanCpu
     /// </summary>
     private const int TimeTile = 256;
 
-    public static void Forward(SelectiveScanBuffers p)
+    /// <summary>The forward pass in vectors of <paramref name="width"/>.</summary>
+    public static void Forward(SelectiveScanBuffers p, SimdWidth width)
+    {
+        Action<SelectiveScanBuffers> forward = width switch { SimdWidth.Bits512 => Forward<FloatVector512>, SimdWidth.Bits256 => Forward<FloatVector256>, _ => Forward<FloatVector128> };
+        forward(p);
+    }
+
+    /// <summary>The backward pass in vectors of <paramref name="width"/>.</summary>
+    public static void Backward(SelectiveScanBuffers p, SelectiveScanGradients grads, SimdWidth width)
+    {
+        Action<SelectiveScanBuffers, SelectiveScanGradients> backward = width switch { SimdWidth.Bits512 => Backward<FloatVector512>, SimdWidth.Bits256 => Backward<FloatVector256>, _ => Backward<FloatVector128> };
+        backward(p, grads);
+    }
+
+    private static void Forward<TV>(SelectiveScanBuffers p) where TV : unmanaged, IFloatVector<TV>
     {
         long blocksPerBatch = (p.Channels + ChannelBlock - 1) / ChannelBlock;
         Parallel.For(0, p.Batch * blocksPerBatch,
@@ -61,13 +72,13 @@ internal static unsafe class SelectiveScanCpu
             (item, _, scratch) =>
             {
                 long b = item / blocksPerBatch, first = item % blocksPerBatch * ChannelBlock;
-                ForwardBlock(p, b, first, Math.Min(first + ChannelBlock, p.Channels), scratch.Data);
+                ForwardBlock<TV>(p, b, first, Math.Min(first + ChannelBlock, p.Channels), scratch.Data);
                 return scratch;
             },
             scratch => scratch.Dispose());
     }
 
-    private static void ForwardBlock(in SelectiveScanBuffers p, long b, long first, long last, float* scratch)
+    private static void ForwardBlock<TV>(in SelectiveScanBuffers p, long b, long first, long last, float* scratch) where TV : unmanaged, IFloatVector<TV>
     {
         long n = p.StateSize, length = p.Length, count = last - first;
         float* dts = scratch, states = scratch + count * length;
@@ -75,7 +86,7 @@ internal static unsafe class SelectiveScanCpu
         for (long d = first; d < last; d++)
         {
             long bd = b * p.Channels + d, i = d - first;
-            RowMath.StepSizes(p.Delta + bd * length, p.Bias == null ? 0f : p.Bias[d], p.Softplus, dts + i * length, null, length);
+            RowMath.StepSizes<TV>(p.Delta + bd * length, p.Bias == null ? 0f : p.Bias[d], p.Softplus, dts + i * length, null, length);
             if (p.InitialState != null) RowMath.Copy(p.InitialState + bd * n, states + i * n, n);
             else new Span<float>(states + i * n, (int)n).Clear();
         }
@@ -92,7 +103,7 @@ internal static unsafe class SelectiveScanCpu
                 for (long l = tile; l < end; l++)
                 {
                     if (l % CarryInterval == 0) RowMath.Copy(h, carries + l / CarryInterval * n, n);
-                    y[l] = Step(h, h, a, bRows + l * n, cRows + l * n, dt[l], dt[l] * u[l], n, null);
+                    y[l] = Step<TV>(h, h, a, bRows + l * n, cRows + l * n, dt[l], dt[l] * u[l], n, null);
                 }
             }
         }
@@ -101,7 +112,7 @@ internal static unsafe class SelectiveScanCpu
         {
             long bd = b * p.Channels + d;
             RowMath.Copy(states + (d - first) * n, p.FinalState + bd * n, n);
-            RowMath.SkipAndGate(p.Output + bd * length, p.U + bd * length, p.D == null ? 0f : p.D[d],
+            RowMath.SkipAndGate<TV>(p.Output + bd * length, p.U + bd * length, p.D == null ? 0f : p.D[d],
                 p.Z == null ? null : p.Z + bd * length, p.Gated == null ? null : p.Gated + bd * length, length);
         }
     }
@@ -111,23 +122,23 @@ internal static unsafe class SelectiveScanCpu
     /// writes <paramref name="next"/> (may be the same) and, when given, the decay exp(δA) to <paramref name="decay"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Step(float* h, float* next, float* a, float* b, float* c, float dt, float dtu, long n, float* decay)
+    private static float Step<TV>(float* h, float* next, float* a, float* b, float* c, float dt, float dtu, long n, float* decay) where TV : unmanaged, IFloatVector<TV>
     {
-        var dtV = Vector512.Create(dt);
-        var driveV = Vector512.Create(dtu);
-        var acc = Vector512<float>.Zero;
-        for (long k = 0; k < n; k += Lanes)
+        var dtV = TV.Create(dt);
+        var driveV = TV.Create(dtu);
+        var acc = TV.Zero;
+        for (long k = 0; k < n; k += TV.Count)
         {
-            var da = RowMath.Exp(dtV * Vector512.Load(a + k));
+            var da = RowMath.Exp(dtV * TV.Load(a + k));
             if (decay != null) da.Store(decay + k);
-            var hv = da * Vector512.Load(h + k) + driveV * Vector512.Load(b + k);
+            var hv = TV.MultiplyAdd(da, TV.Load(h + k), driveV * TV.Load(b + k));
             hv.Store(next + k);
-            acc += hv * Vector512.Load(c + k);
+            acc = TV.MultiplyAdd(hv, TV.Load(c + k), acc);
         }
-        return Vector512.Sum(acc);
+        return TV.Sum(acc);
     }
 
-    public static void Backward(SelectiveScanBuffers p, SelectiveScanGradients grads)
+    private static void Backward<TV>(SelectiveScanBuffers p, SelectiveScanGradients grads) where TV : unmanaged, IFloatVector<TV>
     {
         long channelsPerGroup = p.Channels / p.Groups;
         long groupsTotal = p.Batch * p.Groups;
@@ -156,7 +167,7 @@ internal static unsafe class SelectiveScanCpu
             float* states = dy + length, decays = states + (q + 1) * n, adjoint = decays + q * n, dA = adjoint + n;
 
             for (long d = first; d < last; d++)
-                BackwardChannel(p, grads, b * p.Channels + d, dBAcc, dCAcc, dt, slope, dy, states, decays, adjoint, dA);
+                BackwardChannel<TV>(p, grads, b * p.Channels + d, dBAcc, dCAcc, dt, slope, dy, states, decays, adjoint, dA);
         });
 
         for (long bg = 0; bg < groupsTotal; bg++)
@@ -167,14 +178,14 @@ internal static unsafe class SelectiveScanCpu
             for (long block = 1; block < blocks; block++)
             {
                 float* own = accumulators.Data + (bg * blocks + block) * perTask;
-                RowMath.AddInPlace(dB, own, length * n);
-                RowMath.AddInPlace(dC, own + length * n, length * n);
+                RowMath.AddInPlace<TV>(dB, own, length * n);
+                RowMath.AddInPlace<TV>(dC, own + length * n, length * n);
             }
         }
     }
 
-    private static void BackwardChannel(in SelectiveScanBuffers p, in SelectiveScanGradients grads, long bd,
-        float* dBAcc, float* dCAcc, float* dt, float* slope, float* dy, float* states, float* decays, float* adjoint, float* dA)
+    private static void BackwardChannel<TV>(in SelectiveScanBuffers p, in SelectiveScanGradients grads, long bd,
+        float* dBAcc, float* dCAcc, float* dt, float* slope, float* dy, float* states, float* decays, float* adjoint, float* dA) where TV : unmanaged, IFloatVector<TV>
     {
         long n = p.StateSize, length = p.Length;
         long b = bd / p.Channels, d = bd % p.Channels, g = d / (p.Channels / p.Groups);
@@ -184,10 +195,10 @@ internal static unsafe class SelectiveScanCpu
         float* du = grads.DU + bd * length, dDelta = grads.DDelta + bd * length;
         float dSkip = p.D == null ? 0f : p.D[d];
 
-        RowMath.StepSizes(p.Delta + bd * length, p.Bias == null ? 0f : p.Bias[d], p.Softplus, dt, p.Softplus ? slope : null, length);
-        RowMath.UngateGradient(grads.DOutput + bd * length, p.Z == null ? null : p.Z + bd * length,
+        RowMath.StepSizes<TV>(p.Delta + bd * length, p.Bias == null ? 0f : p.Bias[d], p.Softplus, dt, p.Softplus ? slope : null, length);
+        RowMath.UngateGradient<TV>(grads.DOutput + bd * length, p.Z == null ? null : p.Z + bd * length,
             p.Gated == null ? null : p.Gated + bd * length, dy, grads.DZ == null ? null : grads.DZ + bd * length, length);
-        grads.DDPartial[bd] = RowMath.Dot(dy, u, length);
+        grads.DDPartial[bd] = RowMath.Dot<TV>(dy, u, length);
 
         // The adjoint g_l = ∂loss/∂h_l runs backwards: g_l = dy_l·C_l + exp(δ_{l+1}A) ⊙ g_{l+1}, starting from ∂loss/∂h_L.
         RowMath.Copy(grads.DFinalState + bd * n, adjoint, n);
@@ -200,7 +211,7 @@ internal static unsafe class SelectiveScanCpu
             for (long l = start; l < end; l++)
             {
                 long i = l - start;
-                Step(states + i * n, states + (i + 1) * n, a, bRows + l * n, cRows + l * n, dt[l], dt[l] * u[l], n, decays + i * n);
+                Step<TV>(states + i * n, states + (i + 1) * n, a, bRows + l * n, cRows + l * n, dt[l], dt[l] * u[l], n, decays + i * n);
             }
 
             for (long l = end - 1; l >= start; l--)
@@ -208,32 +219,32 @@ internal static unsafe class SelectiveScanCpu
                 long i = l - start;
                 float* before = states + i * n, after = states + (i + 1) * n, decay = decays + i * n;
                 float* bl = bRows + l * n, cl = cRows + l * n, dBl = dBAcc + l * n, dCl = dCAcc + l * n;
-                var dyV = Vector512.Create(dy[l]);
-                var dtV = Vector512.Create(dt[l]);
-                var dtuV = Vector512.Create(dt[l] * u[l]);
-                var sumGB = Vector512<float>.Zero;
-                var sumGHA = Vector512<float>.Zero;
-                for (long k = 0; k < n; k += Lanes)
+                var dyV = TV.Create(dy[l]);
+                var dtV = TV.Create(dt[l]);
+                var dtuV = TV.Create(dt[l] * u[l]);
+                var sumGB = TV.Zero;
+                var sumGHA = TV.Zero;
+                for (long k = 0; k < n; k += TV.Count)
                 {
-                    var da = Vector512.Load(decay + k);
-                    var gv = dyV * Vector512.Load(cl + k) + Vector512.Load(adjoint + k);
-                    (Vector512.Load(dCl + k) + dyV * Vector512.Load(after + k)).Store(dCl + k);
-                    (Vector512.Load(dBl + k) + gv * dtuV).Store(dBl + k);
-                    sumGB += gv * Vector512.Load(bl + k);
-                    var t = gv * Vector512.Load(before + k) * da;            // g ⊙ h_{l−1} ⊙ exp(δA)
-                    (Vector512.Load(dA + k) + t * dtV).Store(dA + k);
-                    sumGHA += t * Vector512.Load(a + k);
+                    var da = TV.Load(decay + k);
+                    var gv = TV.MultiplyAdd(dyV, TV.Load(cl + k), TV.Load(adjoint + k));
+                    TV.MultiplyAdd(dyV, TV.Load(after + k), TV.Load(dCl + k)).Store(dCl + k);
+                    TV.MultiplyAdd(gv, dtuV, TV.Load(dBl + k)).Store(dBl + k);
+                    sumGB = TV.MultiplyAdd(gv, TV.Load(bl + k), sumGB);
+                    var t = gv * TV.Load(before + k) * da;            // g ⊙ h_{l−1} ⊙ exp(δA)
+                    TV.MultiplyAdd(t, dtV, TV.Load(dA + k)).Store(dA + k);
+                    sumGHA = TV.MultiplyAdd(t, TV.Load(a + k), sumGHA);
                     (da * gv).Store(adjoint + k);
                 }
-                float gb = Vector512.Sum(sumGB);
+                float gb = TV.Sum(sumGB);
                 du[l] = dSkip * dy[l] + dt[l] * gb;
-                dDelta[l] = Vector512.Sum(sumGHA) + u[l] * gb;
+                dDelta[l] = TV.Sum(sumGHA) + u[l] * gb;
             }
         }
 
         RowMath.Copy(adjoint, grads.DInitialState + bd * n, n);
         RowMath.Copy(dA, grads.DAPartial + bd * n, n);
-        if (p.Softplus) RowMath.MultiplyInPlace(dDelta, slope, length);
-        grads.DBiasPartial[bd] = RowMath.Sum(dDelta, length);
+        if (p.Softplus) RowMath.MultiplyInPlace<TV>(dDelta, slope, length);
+        grads.DBiasPartial[bd] = RowMath.Sum<TV>(dDelta, length);
     }
 }

@@ -11,7 +11,7 @@ namespace Mamba.Core.Scan.Cpu;
 /// </summary>
 internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<SelectiveScanFunction>
 {
-    private const string SoftplusKey = "softplus", GroupedKey = "grouped", StateSizeKey = "n", InitialKey = "initial";
+    private const string SoftplusKey = "softplus", GroupedKey = "grouped", StateSizeKey = "n", InitialKey = "initial", WidthKey = "width";
 
     public override string Name => "MambaFusedSelectiveScan";
 
@@ -20,6 +20,7 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         var (u0, delta0, a0, b0, c0) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (Tensor)vars[4]);
         var (d0, z0, bias0, h00) = (vars[5] as Tensor, vars[6] as Tensor, vars[7] as Tensor, vars[8] as Tensor);
         bool softplus = (bool)vars[9], returnFinal = (bool)vars[10];
+        var width = (SimdWidth)vars[11];
         long batch = u0.shape[0], channels = u0.shape[1], length = u0.shape[2], n = a0.shape[1];
         long padded = FusedLayout.PadStateSize(n);
 
@@ -52,7 +53,7 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
             p.Z = RowMath.PointerOrNull(z); p.Bias = RowMath.PointerOrNull(bias); p.InitialState = RowMath.PointerOrNull(h0);
             p.Output = RowMath.Pointer(output); p.Gated = RowMath.PointerOrNull(gated);
             p.Carries = RowMath.Pointer(carries); p.FinalState = RowMath.Pointer(final);
-            SelectiveScanCpu.Forward(p);
+            SelectiveScanCpu.Forward(p, width);
         }
 
         FusedLayout.SaveForBackward(ctx, u, delta, a, b, c, dSkip, z, bias, carries, gated);
@@ -60,6 +61,7 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         ctx.save_data(GroupedKey, b0.dim() == 4);
         ctx.save_data(StateSizeKey, n);
         ctx.save_data(InitialKey, h0 is not null);
+        ctx.save_data(WidthKey, width);
         var results = new List<Tensor> { output.to_type(u0.dtype).MoveToOuterDisposeScope() };
         if (returnFinal) results.Add(final[.., .., ..(int)n].to_type(u0.dtype).MoveToOuterDisposeScope());
         return results;
@@ -74,6 +76,7 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         bool grouped = (bool)ctx.get_data(GroupedKey);
         long n = (long)ctx.get_data(StateSizeKey);
         bool initial = (bool)ctx.get_data(InitialKey);
+        var width = (SimdWidth)ctx.get_data(WidthKey);
         long batch = u.shape[0], channels = u.shape[1], length = u.shape[2], padded = a.shape[1], groups = b.shape[1];
 
         var dOutput = FusedLayout.Float32OrZeros(gradOutputs[0], [batch, channels, length]);
@@ -106,7 +109,7 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
                 DDPartial = RowMath.Pointer(dDPartial), DBiasPartial = RowMath.Pointer(dBiasPartial),
                 DB = RowMath.Pointer(dB), DC = RowMath.Pointer(dC),
             };
-            SelectiveScanCpu.Backward(p, g);
+            SelectiveScanCpu.Backward(p, g, width);
         }
 
         var state = TensorIndex.Slice(0, n);
@@ -119,7 +122,7 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         [
             du, dDelta, dAPartial.sum(dim: 0)[.., state], BackToInputLayout(dB), BackToInputLayout(dC),
             dSkip is null ? null! : dDPartial.sum(dim: 0), dz!, bias is null ? null! : dBiasPartial.sum(dim: 0),
-            initial ? dh0[.., .., state] : null!, null!, null!,
+            initial ? dh0[.., .., state] : null!, null!, null!, null!,
         ];
     }
 }

@@ -1,11 +1,10 @@
-using System.Runtime.Intrinsics;
 
 namespace Mamba.Core.Scan.Cpu;
 
 /// <summary>
 /// Raw memory of one fused SSD scan. Sizes: x, y (Batch, Length, Heads, HeadDim); dt (Batch, Length, Heads);
 /// A, D, bias (Heads); B, C (Batch, Length, Groups, N); states (Batch, Heads, HeadDim, N);
-/// carries (Batch, Heads, Chunks, HeadDim, N). N is padded to a multiple of 16 with zero lanes.
+/// carries (Batch, Heads, Chunks, HeadDim, N). N is padded to a multiple of <see cref="RowMath.StatePadding"/> with zero lanes.
 /// </summary>
 internal unsafe struct SsdScanBuffers
 {
@@ -39,29 +38,41 @@ internal static unsafe class SsdScanCpu
     /// <summary>Steps between stored states.</summary>
     public const int CarryInterval = 64;
 
-    private const int Lanes = RowMath.Lanes;
+    /// <summary>The forward pass in vectors of <paramref name="width"/>.</summary>
+    public static void Forward(SsdScanBuffers p, SimdWidth width)
+    {
+        Action<SsdScanBuffers> forward = width switch { SimdWidth.Bits512 => Forward<FloatVector512>, SimdWidth.Bits256 => Forward<FloatVector256>, _ => Forward<FloatVector128> };
+        forward(p);
+    }
 
-    public static void Forward(SsdScanBuffers p)
+    /// <summary>The backward pass in vectors of <paramref name="width"/>.</summary>
+    public static void Backward(SsdScanBuffers p, SsdScanGradients grads, SimdWidth width)
+    {
+        Action<SsdScanBuffers, SsdScanGradients> backward = width switch { SimdWidth.Bits512 => Backward<FloatVector512>, SimdWidth.Bits256 => Backward<FloatVector256>, _ => Backward<FloatVector128> };
+        backward(p, grads);
+    }
+
+    private static void Forward<TV>(SsdScanBuffers p) where TV : unmanaged, IFloatVector<TV>
     {
         long stateFloats = p.HeadDim * p.StateSize;
         Parallel.For(0, p.Batch * p.Heads,
             () => new Scratch(2 * p.Length + stateFloats),
             (bh, _, scratch) =>
             {
-                ForwardHead(p, bh, scratch.Data, scratch.Data + p.Length, scratch.Data + 2 * p.Length);
+                ForwardHead<TV>(p, bh, scratch.Data, scratch.Data + p.Length, scratch.Data + 2 * p.Length);
                 return scratch;
             },
             scratch => scratch.Dispose());
     }
 
-    private static void ForwardHead(in SsdScanBuffers p, long bh, float* rawDt, float* dt, float* state)
+    private static void ForwardHead<TV>(in SsdScanBuffers p, long bh, float* rawDt, float* dt, float* state) where TV : unmanaged, IFloatVector<TV>
     {
         long b = bh / p.Heads, h = bh % p.Heads, g = h / (p.Heads / p.Groups);
         long n = p.StateSize, dim = p.HeadDim, stateFloats = dim * n;
         float* carries = p.Carries + bh * p.Chunks * stateFloats;
         float aH = p.A[h], dSkip = p.D == null ? 0f : p.D[h];
 
-        StepSizes(p, b, h, rawDt, dt, null);
+        StepSizes<TV>(p, b, h, rawDt, dt, null);
         if (p.InitialStates != null) RowMath.Copy(p.InitialStates + bh * stateFloats, state, stateFloats);
         else new Span<float>(state, (int)stateFloats).Clear();
 
@@ -71,33 +82,33 @@ internal static unsafe class SsdScanCpu
             long row = (b * p.Length + t) * p.Heads + h;
             float* x = p.X + row * dim, y = p.Output + row * dim;
             float* bt = p.B + ((b * p.Length + t) * p.Groups + g) * n, ct = p.C + ((b * p.Length + t) * p.Groups + g) * n;
-            var decay = Vector512.Create(MathF.Exp(dt[t] * aH));
+            var decay = TV.Create(MathF.Exp(dt[t] * aH));
             for (long i = 0; i < dim; i++)
             {
                 float* s = state + i * n;
-                var drive = Vector512.Create(dt[t] * x[i]);
-                var acc = Vector512<float>.Zero;
-                for (long k = 0; k < n; k += Lanes)
+                var drive = TV.Create(dt[t] * x[i]);
+                var acc = TV.Zero;
+                for (long k = 0; k < n; k += TV.Count)
                 {
-                    var sv = decay * Vector512.Load(s + k) + drive * Vector512.Load(bt + k);
+                    var sv = TV.MultiplyAdd(decay, TV.Load(s + k), drive * TV.Load(bt + k));
                     sv.Store(s + k);
-                    acc += sv * Vector512.Load(ct + k);
+                    acc = TV.MultiplyAdd(sv, TV.Load(ct + k), acc);
                 }
-                y[i] = Vector512.Sum(acc) + dSkip * x[i];
+                y[i] = TV.Sum(acc) + dSkip * x[i];
             }
         }
         RowMath.Copy(state, p.FinalStates + bh * stateFloats, stateFloats);
     }
 
     /// <summary>Gathers head h's dt over time (stride Heads) and applies bias and softplus.</summary>
-    private static void StepSizes(in SsdScanBuffers p, long b, long h, float* raw, float* dt, float* slope)
+    private static void StepSizes<TV>(in SsdScanBuffers p, long b, long h, float* raw, float* dt, float* slope) where TV : unmanaged, IFloatVector<TV>
     {
         float* source = p.Dt + b * p.Length * p.Heads + h;
         for (long t = 0; t < p.Length; t++) raw[t] = source[t * p.Heads];
-        RowMath.StepSizes(raw, p.Bias == null ? 0f : p.Bias[h], p.Softplus, dt, slope, p.Length);
+        RowMath.StepSizes<TV>(raw, p.Bias == null ? 0f : p.Bias[h], p.Softplus, dt, slope, p.Length);
     }
 
-    public static void Backward(SsdScanBuffers p, SsdScanGradients grads)
+    private static void Backward<TV>(SsdScanBuffers p, SsdScanGradients grads) where TV : unmanaged, IFloatVector<TV>
     {
         long headsPerGroup = p.Heads / p.Groups;
         long groupsTotal = p.Batch * p.Groups;
@@ -123,7 +134,7 @@ internal static unsafe class SsdScanCpu
             float* states = dDt + length, adjoint = states + (CarryInterval + 1) * stateFloats;
 
             for (long h = first; h < last; h++)
-                BackwardHead(p, grads, b, h, dBAcc, dCAcc, raw, dt, slope, dDt, states, adjoint);
+                BackwardHead<TV>(p, grads, b, h, dBAcc, dCAcc, raw, dt, slope, dDt, states, adjoint);
         });
 
         for (long bg = 0; bg < groupsTotal; bg++)
@@ -137,15 +148,15 @@ internal static unsafe class SsdScanCpu
                 for (long block = 1; block < blocks; block++)
                 {
                     float* own = accumulators.Data + (bg * blocks + block) * perTask;
-                    RowMath.AddInPlace(grads.DB + offset, own + t * n, n);
-                    RowMath.AddInPlace(grads.DC + offset, own + (length + t) * n, n);
+                    RowMath.AddInPlace<TV>(grads.DB + offset, own + t * n, n);
+                    RowMath.AddInPlace<TV>(grads.DC + offset, own + (length + t) * n, n);
                 }
             }
         }
     }
 
-    private static void BackwardHead(in SsdScanBuffers p, in SsdScanGradients grads, long b, long h,
-        float* dBAcc, float* dCAcc, float* raw, float* dt, float* slope, float* dDt, float* states, float* adjoint)
+    private static void BackwardHead<TV>(in SsdScanBuffers p, in SsdScanGradients grads, long b, long h,
+        float* dBAcc, float* dCAcc, float* raw, float* dt, float* slope, float* dDt, float* states, float* adjoint) where TV : unmanaged, IFloatVector<TV>
     {
         long g = h / (p.Heads / p.Groups), bh = b * p.Heads + h;
         long n = p.StateSize, dim = p.HeadDim, stateFloats = dim * n;
@@ -153,7 +164,7 @@ internal static unsafe class SsdScanCpu
         float aH = p.A[h], dSkip = p.D == null ? 0f : p.D[h];
         float dASum = 0f, dDSum = 0f;
 
-        StepSizes(p, b, h, raw, dt, p.Softplus ? slope : null);
+        StepSizes<TV>(p, b, h, raw, dt, p.Softplus ? slope : null);
         // The adjoint G_t = ∂loss/∂S_t (HeadDim × N) runs backwards: G_t = dy_t ⊗ C_t + exp(δ_{t+1}A_h)·G_{t+1}.
         RowMath.Copy(grads.DFinalStates + bh * stateFloats, adjoint, stateFloats);
 
@@ -166,12 +177,12 @@ internal static unsafe class SsdScanCpu
                 long row = (b * p.Length + t) * p.Heads + h;
                 float* x = p.X + row * dim, bt = p.B + ((b * p.Length + t) * p.Groups + g) * n;
                 float* before = states + (t - start) * stateFloats, after = before + stateFloats;
-                var decay = Vector512.Create(MathF.Exp(dt[t] * aH));
+                var decay = TV.Create(MathF.Exp(dt[t] * aH));
                 for (long i = 0; i < dim; i++)
                 {
-                    var drive = Vector512.Create(dt[t] * x[i]);
-                    for (long k = 0; k < n; k += Lanes)
-                        (decay * Vector512.Load(before + i * n + k) + drive * Vector512.Load(bt + k)).Store(after + i * n + k);
+                    var drive = TV.Create(dt[t] * x[i]);
+                    for (long k = 0; k < n; k += TV.Count)
+                        TV.MultiplyAdd(decay, TV.Load(before + i * n + k), drive * TV.Load(bt + k)).Store(after + i * n + k);
                 }
             }
 
@@ -183,38 +194,38 @@ internal static unsafe class SsdScanCpu
                 float* bt = p.B + bcRow, ct = p.C + bcRow, dBt = dBAcc + t * n, dCt = dCAcc + t * n;
                 float* before = states + (t - start) * stateFloats, after = before + stateFloats;
                 float a = MathF.Exp(dt[t] * aH);
-                var decay = Vector512.Create(a);
-                var sumGS = Vector512<float>.Zero;
+                var decay = TV.Create(a);
+                var sumGS = TV.Zero;
                 float xGB = 0f;
                 for (long i = 0; i < dim; i++)
                 {
-                    var dyV = Vector512.Create(dy[i]);
-                    var dtx = Vector512.Create(dt[t] * x[i]);
-                    var gb = Vector512<float>.Zero;
+                    var dyV = TV.Create(dy[i]);
+                    var dtx = TV.Create(dt[t] * x[i]);
+                    var gb = TV.Zero;
                     float* gRow = adjoint + i * n;
-                    for (long k = 0; k < n; k += Lanes)
+                    for (long k = 0; k < n; k += TV.Count)
                     {
-                        var gv = dyV * Vector512.Load(ct + k) + Vector512.Load(gRow + k);
-                        (Vector512.Load(dCt + k) + dyV * Vector512.Load(after + i * n + k)).Store(dCt + k);
-                        (Vector512.Load(dBt + k) + dtx * gv).Store(dBt + k);
-                        gb += gv * Vector512.Load(bt + k);
-                        sumGS += gv * Vector512.Load(before + i * n + k);
+                        var gv = TV.MultiplyAdd(dyV, TV.Load(ct + k), TV.Load(gRow + k));
+                        TV.MultiplyAdd(dyV, TV.Load(after + i * n + k), TV.Load(dCt + k)).Store(dCt + k);
+                        TV.MultiplyAdd(dtx, gv, TV.Load(dBt + k)).Store(dBt + k);
+                        gb = TV.MultiplyAdd(gv, TV.Load(bt + k), gb);
+                        sumGS = TV.MultiplyAdd(gv, TV.Load(before + i * n + k), sumGS);
                         (decay * gv).Store(gRow + k);
                     }
-                    float gbSum = Vector512.Sum(gb);
+                    float gbSum = TV.Sum(gb);
                     dx[i] = dt[t] * gbSum + dSkip * dy[i];
                     xGB += x[i] * gbSum;
                     dDSum += dy[i] * x[i];
                 }
-                float gs = Vector512.Sum(sumGS);
+                float gs = TV.Sum(sumGS);
                 dDt[t] = a * aH * gs + xGB;
                 dASum += a * dt[t] * gs;
             }
         }
 
         RowMath.Copy(adjoint, grads.DInitialStates + bh * stateFloats, stateFloats);
-        if (p.Softplus) RowMath.MultiplyInPlace(dDt, slope, p.Length);
-        grads.DBiasPartial[bh] = RowMath.Sum(dDt, p.Length);
+        if (p.Softplus) RowMath.MultiplyInPlace<TV>(dDt, slope, p.Length);
+        grads.DBiasPartial[bh] = RowMath.Sum<TV>(dDt, p.Length);
         grads.DAPartial[bh] = dASum;
         grads.DDPartial[bh] = dDSum;
         float* target = grads.DDt + b * p.Length * p.Heads + h;

@@ -4,12 +4,13 @@ using static TorchSharp.torch;
 namespace Mamba.Core.Scan.Cpu;
 
 /// <summary>
-/// Autograd wiring of the fused CPU SSD scan. Arguments: x, dt, A, B, C, D?, dt_bias?, initial states?, softplus, return final states.
+/// Autograd wiring of the fused CPU SSD scan. Arguments: x, dt, A, B, C, D?, dt_bias?, initial states?, softplus, return final states,
+/// SIMD width.
 /// Outputs: y, and the final states when asked for (see <see cref="SelectiveScanFunction"/>).
 /// </summary>
 internal sealed class SsdScanFunction : autograd.MultiTensorFunction<SsdScanFunction>
 {
-    private const string SoftplusKey = "softplus", StateSizeKey = "n", InitialKey = "initial";
+    private const string SoftplusKey = "softplus", StateSizeKey = "n", InitialKey = "initial", WidthKey = "width";
 
     public override string Name => "MambaFusedSsdScan";
 
@@ -18,6 +19,7 @@ internal sealed class SsdScanFunction : autograd.MultiTensorFunction<SsdScanFunc
         var (x0, dt0, a0, b0, c0) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3], (Tensor)vars[4]);
         var (d0, bias0, h00) = (vars[5] as Tensor, vars[6] as Tensor, vars[7] as Tensor);
         bool softplus = (bool)vars[8], returnFinal = (bool)vars[9];
+        var width = (SimdWidth)vars[10];
         long batch = x0.shape[0], length = x0.shape[1], heads = x0.shape[2], dim = x0.shape[3], n = b0.shape[3];
         long padded = FusedLayout.PadStateSize(n);
 
@@ -47,13 +49,14 @@ internal sealed class SsdScanFunction : autograd.MultiTensorFunction<SsdScanFunc
             p.B = RowMath.Pointer(b); p.C = RowMath.Pointer(c); p.D = RowMath.PointerOrNull(dSkip);
             p.Bias = RowMath.PointerOrNull(bias); p.InitialStates = RowMath.PointerOrNull(h0);
             p.Output = RowMath.Pointer(output); p.Carries = RowMath.Pointer(carries); p.FinalStates = RowMath.Pointer(final);
-            SsdScanCpu.Forward(p);
+            SsdScanCpu.Forward(p, width);
         }
 
         FusedLayout.SaveForBackward(ctx, x, dt, a, b, c, dSkip, bias, carries);
         ctx.save_data(SoftplusKey, softplus);
         ctx.save_data(StateSizeKey, n);
         ctx.save_data(InitialKey, h0 is not null);
+        ctx.save_data(WidthKey, width);
         var results = new List<Tensor> { output.to_type(x0.dtype).MoveToOuterDisposeScope() };
         if (returnFinal) results.Add(final[.., .., .., ..(int)n].to_type(x0.dtype).MoveToOuterDisposeScope());
         return results;
@@ -66,6 +69,7 @@ internal sealed class SsdScanFunction : autograd.MultiTensorFunction<SsdScanFunc
         bool softplus = (bool)ctx.get_data(SoftplusKey);
         long n = (long)ctx.get_data(StateSizeKey);
         bool initial = (bool)ctx.get_data(InitialKey);
+        var width = (SimdWidth)ctx.get_data(WidthKey);
         long batch = x.shape[0], length = x.shape[1], heads = x.shape[2], dim = x.shape[3], groups = b.shape[2], padded = b.shape[3];
 
         var dOutput = FusedLayout.Float32OrZeros(gradOutputs[0], [batch, length, heads, dim]);
@@ -95,7 +99,7 @@ internal sealed class SsdScanFunction : autograd.MultiTensorFunction<SsdScanFunc
                 DAPartial = RowMath.Pointer(dAPartial), DDPartial = RowMath.Pointer(dDPartial),
                 DBiasPartial = RowMath.Pointer(dBiasPartial), DB = RowMath.Pointer(dB), DC = RowMath.Pointer(dC),
             };
-            SsdScanCpu.Backward(p, g);
+            SsdScanCpu.Backward(p, g, width);
         }
 
         var state = TensorIndex.Slice(0, n);
@@ -103,7 +107,7 @@ internal sealed class SsdScanFunction : autograd.MultiTensorFunction<SsdScanFunc
         [
             dx, dDt, dAPartial.sum(dim: 0), dB[.., .., .., state], dC[.., .., .., state],
             dSkip is null ? null! : dDPartial.sum(dim: 0), bias is null ? null! : dBiasPartial.sum(dim: 0),
-            initial ? dh0[.., .., .., state] : null!, null!, null!,
+            initial ? dh0[.., .., .., state] : null!, null!, null!, null!,
         ];
     }
 }
