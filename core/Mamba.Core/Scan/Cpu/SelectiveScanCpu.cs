@@ -29,10 +29,12 @@ internal unsafe struct SelectiveScanGradients
 }
 
 /// <summary>
-/// The fused CPU selective scan: channel-major, the N states of a channel in SIMD lanes (at any width of
-/// <see cref="SimdWidth"/>), threads over (batch, channel). No (B, D, L, N) tensor exists: the forward stores the state every
-/// <see cref="CarryInterval"/> steps, and the backward recomputes each chunk's states from its carry
-/// before running the adjoint recurrence backwards through it.
+/// The fused CPU selective scan: channel-major, threads over (batch, channel). A channel's N states are independent
+/// of each other, so they run through time in slabs of <see cref="RowMath.StatePadding"/> (16) with a slab's state,
+/// adjoint and A in registers — one to four vectors, by <c>TV.Count</c> — and one lane sum per slab and step: a step
+/// then waits on one multiply-add instead of a store-to-load round trip through memory (which halved the speed).
+/// No (B, D, L, N) tensor exists: the forward stores the state every <see cref="CarryInterval"/> steps, and the
+/// backward recomputes each chunk's states from its carry before running the adjoint recurrence backwards through it.
 /// </summary>
 internal static unsafe class SelectiveScanCpu
 {
@@ -63,6 +65,8 @@ internal static unsafe class SelectiveScanCpu
         Action<SelectiveScanBuffers, SelectiveScanGradients> backward = width switch { SimdWidth.Bits512 => Backward<FloatVector512>, SimdWidth.Bits256 => Backward<FloatVector256>, _ => Backward<FloatVector128> };
         backward(p, grads);
     }
+
+    private const int Slab = RowMath.StatePadding;
 
     private static void Forward<TV>(SelectiveScanBuffers p) where TV : unmanaged, IFloatVector<TV>
     {
@@ -97,14 +101,11 @@ internal static unsafe class SelectiveScanCpu
             for (long d = first; d < last; d++)
             {
                 long bd = b * p.Channels + d, i = d - first, g = d / (p.Channels / p.Groups);
-                float* u = p.U + bd * length, y = p.Output + bd * length, a = p.A + d * n, dt = dts + i * length, h = states + i * n;
+                float* u = p.U + bd * length, y = p.Output + bd * length, dt = dts + i * length;
                 float* bRows = p.B + (b * p.Groups + g) * length * n, cRows = p.C + (b * p.Groups + g) * length * n;
                 float* carries = p.Carries + bd * p.Chunks * n;
-                for (long l = tile; l < end; l++)
-                {
-                    if (l % CarryInterval == 0) RowMath.Copy(h, carries + l / CarryInterval * n, n);
-                    y[l] = Step<TV>(h, h, a, bRows + l * n, cRows + l * n, dt[l], dt[l] * u[l], n, null);
-                }
+                for (long k = 0; k < n; k += Slab)
+                    Sweep<TV>(states + i * n + k, p.A + d * n + k, bRows + k, cRows + k, carries + k, n, dt, u, y, tile, end, add: k > 0);
             }
         }
 
@@ -118,24 +119,64 @@ internal static unsafe class SelectiveScanCpu
     }
 
     /// <summary>
-    /// One time step for one channel: h' = exp(δA) ⊙ h + (δu)·B, returning C·h'. Reads <paramref name="h"/>,
-    /// writes <paramref name="next"/> (may be the same) and, when given, the decay exp(δA) to <paramref name="decay"/>.
+    /// Steps [<paramref name="start"/>, <paramref name="end"/>) of one slab of a channel's states, read from and
+    /// written back to <paramref name="h"/>: h' = exp(δA) ⊙ h + (δu)·B, with the slab's share of y = C·h' written to y
+    /// (or added, for the channel's later slabs). B and C rows, and carries, are <paramref name="stride"/> floats apart.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Step<TV>(float* h, float* next, float* a, float* b, float* c, float dt, float dtu, long n, float* decay) where TV : unmanaged, IFloatVector<TV>
+    private static void Sweep<TV>(float* h, float* a, float* bRows, float* cRows, float* carries, long stride, float* dt, float* u, float* y, long start, long end, bool add)
+        where TV : unmanaged, IFloatVector<TV>
     {
-        var dtV = TV.Create(dt);
-        var driveV = TV.Create(dtu);
-        var acc = TV.Zero;
-        for (long k = 0; k < n; k += TV.Count)
+        int lanes = TV.Count;                             // a JIT-time constant: the vectors a width does not need compile away
+        bool two = lanes <= Slab / 2, four = lanes <= Slab / 4;
+        TV a0 = TV.Load(a), a1 = two ? TV.Load(a + lanes) : default, a2 = four ? TV.Load(a + 2 * lanes) : default, a3 = four ? TV.Load(a + 3 * lanes) : default;
+        TV h0 = TV.Load(h), h1 = two ? TV.Load(h + lanes) : default, h2 = four ? TV.Load(h + 2 * lanes) : default, h3 = four ? TV.Load(h + 3 * lanes) : default;
+        for (long l = start; l < end; l++)
         {
-            var da = RowMath.Exp(dtV * TV.Load(a + k));
-            if (decay != null) da.Store(decay + k);
-            var hv = TV.MultiplyAdd(da, TV.Load(h + k), driveV * TV.Load(b + k));
-            hv.Store(next + k);
-            acc = TV.MultiplyAdd(hv, TV.Load(c + k), acc);
+            if (l % CarryInterval == 0) Store(carries + l / CarryInterval * stride, h0, h1, h2, h3);
+            var dtV = TV.Create(dt[l]);
+            var drive = TV.Create(dt[l] * u[l]);
+            float* bl = bRows + l * stride, cl = cRows + l * stride;
+            h0 = Advance(h0, a0, dtV, drive, bl, null);
+            var acc = h0 * TV.Load(cl);
+            if (two)
+            {
+                h1 = Advance(h1, a1, dtV, drive, bl + lanes, null);
+                acc = TV.MultiplyAdd(h1, TV.Load(cl + lanes), acc);
+            }
+            if (four)
+            {
+                h2 = Advance(h2, a2, dtV, drive, bl + 2 * lanes, null);
+                acc = TV.MultiplyAdd(h2, TV.Load(cl + 2 * lanes), acc);
+                h3 = Advance(h3, a3, dtV, drive, bl + 3 * lanes, null);
+                acc = TV.MultiplyAdd(h3, TV.Load(cl + 3 * lanes), acc);
+            }
+            float share = TV.Sum(acc);
+            y[l] = add ? y[l] + share : share;
         }
-        return TV.Sum(acc);
+        Store(h, h0, h1, h2, h3);
+    }
+
+    /// <summary>One vector of one step: exp(δA) ⊙ h + (δu)·B, the decay also stored to <paramref name="decay"/> when given.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Advance<TV>(TV h, TV a, TV dt, TV drive, float* b, float* decay) where TV : unmanaged, IFloatVector<TV>
+    {
+        var da = RowMath.Exp(dt * a);
+        if (decay != null) da.Store(decay);
+        return TV.MultiplyAdd(da, h, drive * TV.Load(b));
+    }
+
+    /// <summary>Stores a slab held as 1, 2 or 4 vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<TV>(float* to, TV v0, TV v1, TV v2, TV v3) where TV : unmanaged, IFloatVector<TV>
+    {
+        int lanes = TV.Count;
+        v0.Store(to);
+        if (lanes <= Slab / 2) v1.Store(to + lanes);
+        if (lanes <= Slab / 4)
+        {
+            v2.Store(to + 2 * lanes);
+            v3.Store(to + 3 * lanes);
+        }
     }
 
     private static void Backward<TV>(SelectiveScanBuffers p, SelectiveScanGradients grads) where TV : unmanaged, IFloatVector<TV>
@@ -160,14 +201,17 @@ internal static unsafe class SelectiveScanCpu
             long last = Math.Min(first + blockSize, (g + 1) * channelsPerGroup);
             if (first >= last) return;
 
-            long q = CarryInterval;
-            using var scratch = new Scratch(3 * length + (2 * q + 1) * n + 2 * n);
-            float* dBAcc = accumulators.Data + task * perTask, dCAcc = dBAcc + length * n;
-            float* dt = scratch.Data, slope = dt + length, dy = slope + length;
-            float* states = dy + length, decays = states + (q + 1) * n, adjoint = decays + q * n, dA = adjoint + n;
-
+            const long q = CarryInterval;
+            using var scratch = new Scratch(5 * length + (2 * q + 1) * Slab);
+            var rows = new BackwardRows
+            {
+                Dt = scratch.Data, Slope = scratch.Data + length, Dy = scratch.Data + 2 * length,
+                SumGB = scratch.Data + 3 * length, SumGHA = scratch.Data + 4 * length,
+                States = scratch.Data + 5 * length, Decays = scratch.Data + 5 * length + (q + 1) * Slab,
+                DBAcc = accumulators.Data + task * perTask, DCAcc = accumulators.Data + task * perTask + length * n,
+            };
             for (long d = first; d < last; d++)
-                BackwardChannel<TV>(p, grads, b * p.Channels + d, dBAcc, dCAcc, dt, slope, dy, states, decays, adjoint, dA);
+                BackwardChannel<TV>(p, grads, b * p.Channels + d, rows);
         });
 
         for (long bg = 0; bg < groupsTotal; bg++)
@@ -184,67 +228,135 @@ internal static unsafe class SelectiveScanCpu
         }
     }
 
-    private static void BackwardChannel<TV>(in SelectiveScanBuffers p, in SelectiveScanGradients grads, long bd,
-        float* dBAcc, float* dCAcc, float* dt, float* slope, float* dy, float* states, float* decays, float* adjoint, float* dA) where TV : unmanaged, IFloatVector<TV>
+    /// <summary>A backward task's scratch rows: per-step values of the channel at hand, one slab's states and decays through a chunk, and the task's dB/dC accumulators.</summary>
+    private struct BackwardRows
+    {
+        /// <summary>(Length) each: step sizes, softplus slopes, the ungated output gradient, Σ g·B and Σ g ⊙ h ⊙ exp(δA) ⊙ A over the states.</summary>
+        public float* Dt, Slope, Dy, SumGB, SumGHA;
+
+        /// <summary>(chunk + 1, 16) states and (chunk, 16) decays of the slab being run backwards.</summary>
+        public float* States, Decays;
+
+        /// <summary>(Length, N) each, time-major like B and C.</summary>
+        public float* DBAcc, DCAcc;
+    }
+
+    private static void BackwardChannel<TV>(in SelectiveScanBuffers p, in SelectiveScanGradients grads, long bd, in BackwardRows rows) where TV : unmanaged, IFloatVector<TV>
     {
         long n = p.StateSize, length = p.Length;
-        long b = bd / p.Channels, d = bd % p.Channels, g = d / (p.Channels / p.Groups);
-        float* u = p.U + bd * length, a = p.A + d * n;
-        float* bRows = p.B + (b * p.Groups + g) * length * n, cRows = p.C + (b * p.Groups + g) * length * n;
-        float* carries = p.Carries + bd * p.Chunks * n;
-        float* du = grads.DU + bd * length, dDelta = grads.DDelta + bd * length;
+        long d = bd % p.Channels;
+        float* u = p.U + bd * length, du = grads.DU + bd * length, dDelta = grads.DDelta + bd * length;
         float dSkip = p.D == null ? 0f : p.D[d];
 
-        RowMath.StepSizes<TV>(p.Delta + bd * length, p.Bias == null ? 0f : p.Bias[d], p.Softplus, dt, p.Softplus ? slope : null, length);
+        RowMath.StepSizes<TV>(p.Delta + bd * length, p.Bias == null ? 0f : p.Bias[d], p.Softplus, rows.Dt, p.Softplus ? rows.Slope : null, length);
         RowMath.UngateGradient<TV>(grads.DOutput + bd * length, p.Z == null ? null : p.Z + bd * length,
-            p.Gated == null ? null : p.Gated + bd * length, dy, grads.DZ == null ? null : grads.DZ + bd * length, length);
-        grads.DDPartial[bd] = RowMath.Dot<TV>(dy, u, length);
+            p.Gated == null ? null : p.Gated + bd * length, rows.Dy, grads.DZ == null ? null : grads.DZ + bd * length, length);
+        grads.DDPartial[bd] = RowMath.Dot<TV>(rows.Dy, u, length);
 
-        // The adjoint g_l = ∂loss/∂h_l runs backwards: g_l = dy_l·C_l + exp(δ_{l+1}A) ⊙ g_{l+1}, starting from ∂loss/∂h_L.
-        RowMath.Copy(grads.DFinalState + bd * n, adjoint, n);
-        new Span<float>(dA, (int)n).Clear();
+        for (long k = 0; k < n; k += Slab)
+            BackwardSlab<TV>(p, grads, bd, k, rows, add: k > 0);
+
+        // du = D·dy + δ·Σ g·B and dδ = Σ g ⊙ h ⊙ exp(δA) ⊙ A + u·Σ g·B, before the softplus slope.
+        for (long l = 0; l < length; l++)
+        {
+            du[l] = dSkip * rows.Dy[l] + rows.Dt[l] * rows.SumGB[l];
+            dDelta[l] = rows.SumGHA[l] + u[l] * rows.SumGB[l];
+        }
+        if (p.Softplus) RowMath.MultiplyInPlace<TV>(dDelta, rows.Slope, length);
+        grads.DBiasPartial[bd] = RowMath.Sum<TV>(dDelta, length);
+    }
+
+    /// <summary>
+    /// The adjoint recurrence for the slab of states at offset <paramref name="k"/> of one channel, backwards through
+    /// time chunk by chunk: each chunk's states are recomputed from its carry (with the forward's arithmetic, so they
+    /// are its states exactly), then g_l = dy_l·C_l + exp(δ_{l+1}A) ⊙ g_{l+1} runs backwards from ∂loss/∂h_L with g and
+    /// dA in registers, accumulating dB and dC and the slab's shares of Σ g·B and Σ g ⊙ h ⊙ exp(δA) ⊙ A per step.
+    /// </summary>
+    private static void BackwardSlab<TV>(in SelectiveScanBuffers p, in SelectiveScanGradients grads, long bd, long k, in BackwardRows rows, bool add)
+        where TV : unmanaged, IFloatVector<TV>
+    {
+        int lanes = TV.Count;
+        bool two = lanes <= Slab / 2, four = lanes <= Slab / 4;
+        long n = p.StateSize, length = p.Length;
+        long b = bd / p.Channels, d = bd % p.Channels, g = d / (p.Channels / p.Groups);
+        float* u = p.U + bd * length, dt = rows.Dt, dy = rows.Dy, states = rows.States, decays = rows.Decays;
+        float* bRows = p.B + (b * p.Groups + g) * length * n + k, cRows = p.C + (b * p.Groups + g) * length * n + k;
+        float* carries = p.Carries + bd * p.Chunks * n + k, a = p.A + d * n + k, final = grads.DFinalState + bd * n + k;
+        TV a0 = TV.Load(a), a1 = two ? TV.Load(a + lanes) : default, a2 = four ? TV.Load(a + 2 * lanes) : default, a3 = four ? TV.Load(a + 3 * lanes) : default;
+        TV g0 = TV.Load(final), g1 = two ? TV.Load(final + lanes) : default, g2 = four ? TV.Load(final + 2 * lanes) : default, g3 = four ? TV.Load(final + 3 * lanes) : default;
+        TV dA0 = TV.Zero, dA1 = TV.Zero, dA2 = TV.Zero, dA3 = TV.Zero;
 
         for (long chunk = p.Chunks - 1; chunk >= 0; chunk--)
         {
             long start = chunk * CarryInterval, end = Math.Min(start + CarryInterval, length);
-            RowMath.Copy(carries + chunk * n, states, n);
+            float* carry = carries + chunk * n;
+            TV h0 = TV.Load(carry), h1 = two ? TV.Load(carry + lanes) : default, h2 = four ? TV.Load(carry + 2 * lanes) : default, h3 = four ? TV.Load(carry + 3 * lanes) : default;
+            Store(states, h0, h1, h2, h3);
             for (long l = start; l < end; l++)
             {
                 long i = l - start;
-                Step<TV>(states + i * n, states + (i + 1) * n, a, bRows + l * n, cRows + l * n, dt[l], dt[l] * u[l], n, decays + i * n);
+                var dtV = TV.Create(dt[l]);
+                var drive = TV.Create(dt[l] * u[l]);
+                float* bl = bRows + l * n, decay = decays + i * Slab;
+                h0 = Advance(h0, a0, dtV, drive, bl, decay);
+                if (two) h1 = Advance(h1, a1, dtV, drive, bl + lanes, decay + lanes);
+                if (four)
+                {
+                    h2 = Advance(h2, a2, dtV, drive, bl + 2 * lanes, decay + 2 * lanes);
+                    h3 = Advance(h3, a3, dtV, drive, bl + 3 * lanes, decay + 3 * lanes);
+                }
+                Store(states + (i + 1) * Slab, h0, h1, h2, h3);
             }
 
             for (long l = end - 1; l >= start; l--)
             {
                 long i = l - start;
-                float* before = states + i * n, after = states + (i + 1) * n, decay = decays + i * n;
-                float* bl = bRows + l * n, cl = cRows + l * n, dBl = dBAcc + l * n, dCl = dCAcc + l * n;
-                var dyV = TV.Create(dy[l]);
-                var dtV = TV.Create(dt[l]);
-                var dtuV = TV.Create(dt[l] * u[l]);
-                var sumGB = TV.Zero;
-                var sumGHA = TV.Zero;
-                for (long k = 0; k < n; k += TV.Count)
+                var step = new AdjointStep<TV>(TV.Create(dy[l]), TV.Create(dt[l]), TV.Create(dt[l] * u[l]));
+                var at = new AdjointRows(bRows + l * n, cRows + l * n, rows.DBAcc + l * n + k, rows.DCAcc + l * n + k, states + i * Slab, decays + i * Slab);
+                TV gb = TV.Zero, gha = TV.Zero;
+                g0 = step.Apply(g0, a0, ref dA0, ref gb, ref gha, at, 0);
+                if (two) g1 = step.Apply(g1, a1, ref dA1, ref gb, ref gha, at, lanes);
+                if (four)
                 {
-                    var da = TV.Load(decay + k);
-                    var gv = TV.MultiplyAdd(dyV, TV.Load(cl + k), TV.Load(adjoint + k));
-                    TV.MultiplyAdd(dyV, TV.Load(after + k), TV.Load(dCl + k)).Store(dCl + k);
-                    TV.MultiplyAdd(gv, dtuV, TV.Load(dBl + k)).Store(dBl + k);
-                    sumGB = TV.MultiplyAdd(gv, TV.Load(bl + k), sumGB);
-                    var t = gv * TV.Load(before + k) * da;            // g ⊙ h_{l−1} ⊙ exp(δA)
-                    TV.MultiplyAdd(t, dtV, TV.Load(dA + k)).Store(dA + k);
-                    sumGHA = TV.MultiplyAdd(t, TV.Load(a + k), sumGHA);
-                    (da * gv).Store(adjoint + k);
+                    g2 = step.Apply(g2, a2, ref dA2, ref gb, ref gha, at, 2 * lanes);
+                    g3 = step.Apply(g3, a3, ref dA3, ref gb, ref gha, at, 3 * lanes);
                 }
-                float gb = TV.Sum(sumGB);
-                du[l] = dSkip * dy[l] + dt[l] * gb;
-                dDelta[l] = TV.Sum(sumGHA) + u[l] * gb;
+                float sumGB = TV.Sum(gb), sumGHA = TV.Sum(gha);
+                rows.SumGB[l] = add ? rows.SumGB[l] + sumGB : sumGB;
+                rows.SumGHA[l] = add ? rows.SumGHA[l] + sumGHA : sumGHA;
             }
         }
 
-        RowMath.Copy(adjoint, grads.DInitialState + bd * n, n);
-        RowMath.Copy(dA, grads.DAPartial + bd * n, n);
-        if (p.Softplus) RowMath.MultiplyInPlace<TV>(dDelta, slope, length);
-        grads.DBiasPartial[bd] = RowMath.Sum<TV>(dDelta, length);
+        float* dInitial = grads.DInitialState + bd * n + k, dAOut = grads.DAPartial + bd * n + k;
+        Store(dInitial, g0, g1, g2, g3);
+        Store(dAOut, dA0, dA1, dA2, dA3);
+    }
+
+    /// <summary>Where one backward step reads and accumulates, for a slab: B, C, dB, dC rows at the step, and its states before it (after it is 16 floats on) and decays.</summary>
+    private readonly struct AdjointRows(float* b, float* c, float* dB, float* dC, float* before, float* decay)
+    {
+        public readonly float* B = b, C = c, DB = dB, DC = dC, Before = before, Decay = decay;
+    }
+
+    /// <summary>The scalars of one backward step, broadcast: dy, δ and δ·u.</summary>
+    private readonly struct AdjointStep<TV>(TV dy, TV dt, TV dtu) where TV : unmanaged, IFloatVector<TV>
+    {
+        /// <summary>
+        /// One vector of the adjoint at offset <paramref name="o"/> of the slab: returns exp(δA) ⊙ (g + dy·C), adds
+        /// dy·h to dC, (g + dy·C)·δu to dB, and its shares to Σ g·B, Σ g ⊙ h ⊙ exp(δA) ⊙ A and dA.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TV Apply(TV adjoint, TV a, ref TV dA, ref TV gb, ref TV gha, in AdjointRows at, int o)
+        {
+            var decay = TV.Load(at.Decay + o);
+            var gv = TV.MultiplyAdd(dy, TV.Load(at.C + o), adjoint);
+            TV.MultiplyAdd(dy, TV.Load(at.Before + Slab + o), TV.Load(at.DC + o)).Store(at.DC + o);
+            TV.MultiplyAdd(gv, dtu, TV.Load(at.DB + o)).Store(at.DB + o);
+            gb = TV.MultiplyAdd(gv, TV.Load(at.B + o), gb);
+            var t = gv * TV.Load(at.Before + o) * decay;                   // g ⊙ h_{l−1} ⊙ exp(δA)
+            dA = TV.MultiplyAdd(t, dt, dA);
+            gha = TV.MultiplyAdd(t, a, gha);
+            return decay * gv;
+        }
     }
 }
