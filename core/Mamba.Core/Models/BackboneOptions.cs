@@ -31,6 +31,12 @@ public sealed record BackboneOptions
     /// <summary>Key/value heads of the attention layers (grouped-query attention); null for as many as the query heads.</summary>
     public long? AttentionKvHeads { get; init; }
 
+    /// <summary>
+    /// mamba_ssm's d_intermediate: with a positive width every layer adds <c>norm2</c> and a <see cref="GatedMlp"/> after
+    /// its mixer, the Transformer layout (attention then MLP); 0, the default, is Mamba's own (the mixer alone).
+    /// </summary>
+    public long MlpDim { get; init; }
+
     /// <summary>Share all parameters between the two directions of bidirectional Mamba layers.</summary>
     public bool TieBidirectional { get; init; }
 

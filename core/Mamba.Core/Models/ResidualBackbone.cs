@@ -8,15 +8,20 @@ namespace Mamba.Core.Models;
 
 /// <summary>
 /// mamba_ssm's <c>MixerModel</c>: an optional token embedding, then layers of pre-norm residual mixing
-/// (residual += hidden; hidden = mixer(RMSNorm(residual)), the residual stream kept in fp32), then a final RMSNorm.
-/// Parameter names: <c>embedding.weight</c>, <c>layers.{i}.norm.weight</c>, <c>layers.{i}.mixer.…</c>, <c>norm_f.weight</c>.
+/// (residual += hidden; hidden = mixer(RMSNorm(residual)), the residual stream kept in fp32; with
+/// <see cref="BackboneOptions.MlpDim"/> also residual += hidden; hidden = mlp(RMSNorm(residual))), then a final RMSNorm.
+/// Parameter names: <c>embedding.weight</c>, <c>layers.{i}.norm.weight</c>, <c>layers.{i}.mixer.…</c>,
+/// <c>layers.{i}.norm2.weight</c>, <c>layers.{i}.mlp.fc1.weight</c>, <c>layers.{i}.mlp.fc2.weight</c>, <c>norm_f.weight</c>.
 /// </summary>
 public sealed class ResidualBackbone : nn.Module<Tensor, Tensor>
 {
     private readonly ModuleList<ResidualLayer> _layers;
     private readonly List<ResidualLayer> _layerList;
 
-    /// <summary>Creates the backbone with mamba_ssm's initialisation (embedding N(0, 0.02), linear biases zero, out_proj scaled by 1/√layers).</summary>
+    /// <summary>
+    /// Creates the backbone with mamba_ssm's initialisation: embedding N(0, 0.02), linear biases zero, each residual
+    /// branch's last projection (out_proj, and fc2 with an MLP) scaled by 1/√(branches per layer · layers).
+    /// </summary>
     public ResidualBackbone(BackboneOptions options, ScanKernelRegistry? kernels = null) : base(nameof(ResidualBackbone))
     {
         Options = options;
@@ -73,7 +78,7 @@ public sealed class ResidualBackbone : nn.Module<Tensor, Tensor>
             (var normed, residual) = layer.AddAndNorm(hidden, residual);
             var (mixed, state) = ((IRecurrentMixer)layer.Mixer).Prefill(normed, initial?.Layers[i]);
             states.Add(state.MoveToOuterDisposeScope());
-            hidden = mixed;
+            (hidden, residual) = layer.AfterMixer(mixed, residual);
         }
         return (Finish(hidden, residual!).MoveToOuterDisposeScope(), new BackboneState(states));
     }
@@ -92,7 +97,7 @@ public sealed class ResidualBackbone : nn.Module<Tensor, Tensor>
             (var normed, residual) = layer.AddAndNorm(hidden, residual);
             var (mixed, next) = ((IRecurrentMixer)layer.Mixer).Step(normed, state.Layers[i]);
             states.Add(next.MoveToOuterDisposeScope());
-            hidden = mixed;
+            (hidden, residual) = layer.AfterMixer(mixed, residual);
         }
         return (Finish(hidden, residual!).MoveToOuterDisposeScope(), new BackboneState(states));
     }
@@ -121,18 +126,18 @@ public sealed class ResidualBackbone : nn.Module<Tensor, Tensor>
     {
         using var noGrad = no_grad();
         if (Embedding is not null) nn.init.normal_(Embedding.weight!, 0, 0.02);
-        double scale = Math.Sqrt(_layers.Count);
+        double scale = Math.Sqrt((Options.MlpDim > 0 ? 2 : 1) * _layers.Count);
         foreach (var (name, parameter) in named_parameters())
         {
             // mamba_ssm zeroes linear biases except the Δ bias (its "_no_reinit"), and shrinks each residual
             // branch's last projection so the residual stream's variance does not grow with depth.
-            if (name.EndsWith("out_proj.weight", StringComparison.Ordinal)) parameter.div_(scale);
+            if (name.EndsWith("out_proj.weight", StringComparison.Ordinal) || name.EndsWith("mlp.fc2.weight", StringComparison.Ordinal)) parameter.div_(scale);
             else if (name.EndsWith("proj.bias", StringComparison.Ordinal) && !name.Contains("dt_proj", StringComparison.Ordinal)) parameter.zero_();
         }
     }
 }
 
-/// <summary>One pre-norm residual layer: <c>norm</c> (RMSNorm) and <c>mixer</c>.</summary>
+/// <summary>One pre-norm residual layer: <c>norm</c> (RMSNorm) and <c>mixer</c>, and with an MLP <c>norm2</c> and <c>mlp</c>.</summary>
 public sealed class ResidualLayer : nn.Module
 {
     internal ResidualLayer(LayerKind kind, BackboneOptions options, ScanKernelRegistry? kernels) : base(nameof(ResidualLayer))
@@ -150,6 +155,13 @@ public sealed class ResidualLayer : nn.Module
         };
         register_module("norm", Norm);
         register_module("mixer", Mixer);
+        if (options.MlpDim > 0)
+        {
+            Norm2 = new RmsNorm(options.ModelDim, options.NormEps);
+            Mlp = new GatedMlp(options.ModelDim, options.MlpDim);
+            register_module("norm2", Norm2);
+            register_module("mlp", Mlp);
+        }
     }
 
     /// <summary>The mixer kind.</summary>
@@ -161,11 +173,25 @@ public sealed class ResidualLayer : nn.Module
     /// <summary>The mixer: (B, L, d_model) → (B, L, d_model).</summary>
     public nn.Module<Tensor, Tensor> Mixer { get; }
 
-    /// <summary>residual += hidden (fp32; the first layer starts it); hidden = mixer(norm(residual)).</summary>
+    /// <summary>Norm before the MLP, when the layer has one.</summary>
+    public RmsNorm? Norm2 { get; }
+
+    /// <summary>The MLP after the mixer, when <see cref="BackboneOptions.MlpDim"/> is positive.</summary>
+    public GatedMlp? Mlp { get; }
+
+    /// <summary>residual += hidden (fp32; the first layer starts it); hidden = mixer(norm(residual)), then the MLP if any.</summary>
     public (Tensor Hidden, Tensor Residual) Forward(Tensor hidden, Tensor? residual)
     {
         var (normed, updated) = AddAndNorm(hidden, residual);
-        return (Mixer.forward(normed), updated);
+        return AfterMixer(Mixer.forward(normed), updated);
+    }
+
+    /// <summary>The layer's output from its mixer's: unchanged, or with an MLP mlp(norm2(residual + mixed)) and that residual.</summary>
+    internal (Tensor Hidden, Tensor Residual) AfterMixer(Tensor mixed, Tensor residual)
+    {
+        if (Mlp is null) return (mixed, residual);
+        var updated = residual + mixed;
+        return (Mlp.forward(Norm2!.forward(updated.to_type(mixed.dtype))), updated);
     }
 
     /// <summary>The mixer's input, norm(residual + hidden), and the updated fp32 residual stream.</summary>

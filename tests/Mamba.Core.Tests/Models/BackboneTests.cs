@@ -52,10 +52,33 @@ public sealed class BackboneTests
     }
 
     [Fact]
-    public void Token_model_steps_match_the_full_forward_across_a_hybrid_stack()
+    public void Layers_with_an_mlp_add_norm2_and_gated_mlp_under_mamba_ssm_names_and_scale_fc2_with_out_proj()
+    {
+        random.manual_seed(16);
+        var options = new BackboneOptions { ModelDim = 64, Layers = BackboneOptions.Repeat("A", 8), VocabSize = 100, MlpDim = 150, AttentionHeads = 4 };
+        using var model = new TokenModel(options);
+        using var plain = new GatedMlp(64, 150);
+
+        var names = model.named_parameters().Select(p => p.name).ToHashSet();
+        var mlp = model.Backbone.Layers[0].Mlp!;
+
+        Assert.Contains("backbone.layers.3.norm2.weight", names);
+        Assert.Contains("backbone.layers.3.mlp.fc1.weight", names);
+        Assert.Contains("backbone.layers.3.mlp.fc2.weight", names);
+        Assert.Equal(256, mlp.HiddenDim);                                               // 150 rounded up to a multiple of 128
+        Assert.Equal([512, 64], mlp.Fc1.weight!.shape);
+        // Two residual branches per layer: fc2 (like out_proj) is divided by √(2 · 8) = 4.
+        Assert.InRange(mlp.Fc2.weight!.std().item<float>() / plain.Fc2.weight!.std().item<float>(), 0.22f, 0.28f);
+        Assert.DoesNotContain(new TokenModel(Hybrid()).named_parameters(), p => p.name.Contains("mlp", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(40)]
+    public void Token_model_steps_match_the_full_forward_across_a_hybrid_stack(long mlpDim)
     {
         random.manual_seed(13);
-        using var model = new TokenModel(Hybrid());
+        using var model = new TokenModel(Hybrid() with { MlpDim = mlpDim });
         using var noGrad = no_grad();
         var tokens = randint(0, 12, [2, 10]);
 

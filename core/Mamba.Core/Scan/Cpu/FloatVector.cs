@@ -27,6 +27,14 @@ internal static class SimdWidths
         : Vector256.IsHardwareAccelerated ? SimdWidth.Bits256
         : SimdWidth.Bits128;
 
+    /// <summary>The one of three per-width instantiations (of a kernel entry point, say) that <paramref name="width"/> selects.</summary>
+    public static T Pick<T>(SimdWidth width, T bits512, T bits256, T bits128) => width switch
+    {
+        SimdWidth.Bits512 => bits512,
+        SimdWidth.Bits256 => bits256,
+        _ => bits128,
+    };
+
     /// <summary>Whether <paramref name="width"/> runs as native instructions here (otherwise .NET emulates it, correctly but slowly).</summary>
     public static bool IsAccelerated(SimdWidth width) => width switch
     {

@@ -53,18 +53,12 @@ internal static unsafe class SelectiveScanCpu
     private const int TimeTile = 256;
 
     /// <summary>The forward pass in vectors of <paramref name="width"/>.</summary>
-    public static void Forward(SelectiveScanBuffers p, SimdWidth width)
-    {
-        Action<SelectiveScanBuffers> forward = width switch { SimdWidth.Bits512 => Forward<FloatVector512>, SimdWidth.Bits256 => Forward<FloatVector256>, _ => Forward<FloatVector128> };
-        forward(p);
-    }
+    public static void Forward(SelectiveScanBuffers p, SimdWidth width) =>
+        SimdWidths.Pick<Action<SelectiveScanBuffers>>(width, Forward<FloatVector512>, Forward<FloatVector256>, Forward<FloatVector128>)(p);
 
     /// <summary>The backward pass in vectors of <paramref name="width"/>.</summary>
-    public static void Backward(SelectiveScanBuffers p, SelectiveScanGradients grads, SimdWidth width)
-    {
-        Action<SelectiveScanBuffers, SelectiveScanGradients> backward = width switch { SimdWidth.Bits512 => Backward<FloatVector512>, SimdWidth.Bits256 => Backward<FloatVector256>, _ => Backward<FloatVector128> };
-        backward(p, grads);
-    }
+    public static void Backward(SelectiveScanBuffers p, SelectiveScanGradients grads, SimdWidth width) =>
+        SimdWidths.Pick<Action<SelectiveScanBuffers, SelectiveScanGradients>>(width, Backward<FloatVector512>, Backward<FloatVector256>, Backward<FloatVector128>)(p, grads);
 
     private const int Slab = RowMath.StatePadding;
 

@@ -39,18 +39,12 @@ internal static unsafe class SsdScanCpu
     public const int CarryInterval = 64;
 
     /// <summary>The forward pass in vectors of <paramref name="width"/>.</summary>
-    public static void Forward(SsdScanBuffers p, SimdWidth width)
-    {
-        Action<SsdScanBuffers> forward = width switch { SimdWidth.Bits512 => Forward<FloatVector512>, SimdWidth.Bits256 => Forward<FloatVector256>, _ => Forward<FloatVector128> };
-        forward(p);
-    }
+    public static void Forward(SsdScanBuffers p, SimdWidth width) =>
+        SimdWidths.Pick<Action<SsdScanBuffers>>(width, Forward<FloatVector512>, Forward<FloatVector256>, Forward<FloatVector128>)(p);
 
     /// <summary>The backward pass in vectors of <paramref name="width"/>.</summary>
-    public static void Backward(SsdScanBuffers p, SsdScanGradients grads, SimdWidth width)
-    {
-        Action<SsdScanBuffers, SsdScanGradients> backward = width switch { SimdWidth.Bits512 => Backward<FloatVector512>, SimdWidth.Bits256 => Backward<FloatVector256>, _ => Backward<FloatVector128> };
-        backward(p, grads);
-    }
+    public static void Backward(SsdScanBuffers p, SsdScanGradients grads, SimdWidth width) =>
+        SimdWidths.Pick<Action<SsdScanBuffers, SsdScanGradients>>(width, Backward<FloatVector512>, Backward<FloatVector256>, Backward<FloatVector128>)(p, grads);
 
     private static void Forward<TV>(SsdScanBuffers p) where TV : unmanaged, IFloatVector<TV>
     {
