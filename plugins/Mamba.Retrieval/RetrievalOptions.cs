@@ -79,11 +79,14 @@ public sealed class RetrievalModelOptions
     /// <summary>Lower-case texts before tokenising (as BM25's analyzer does).</summary>
     public bool Lowercase { get; set; } = true;
 
-    /// <summary>Byte tokens read per text in training and batch encoding (end token included).</summary>
+    /// <summary>Tokens read per text in training and batch encoding (end token included).</summary>
     [Range(16, 1 << 20)]
     public int MaxTokens { get; set; } = 512;
 
-    /// <summary>A WordPiece vocabulary (<c>vocab.txt</c>, one token per line), relative to the job file; absent: UTF-8 bytes.</summary>
+    /// <summary>
+    /// Tokens: absent for UTF-8 bytes; <c>r50k_base</c> for GPT-2's byte-level BPE (bundled); or a WordPiece vocabulary
+    /// (<c>vocab.txt</c>, one token per line), relative to the job file.
+    /// </summary>
     public string? Vocabulary { get; set; }
 
     /// <summary>Longer passages are encoded whole, through the recurrent state in chunks of this many tokens, instead of cut.</summary>
@@ -124,6 +127,17 @@ public sealed class RetrievalTrainingOptions
     [Range(0, 1_000_000)]
     public int PretrainSteps { get; set; }
 
+    /// <summary>
+    /// <c>evaluate</c> and <c>index</c> with <c>model.weights</c>: epochs of inverse-cloze training on the passages of
+    /// the corpus being searched before encoding it (unlabelled text only: unsupervised domain adaptation); 0: none.
+    /// </summary>
+    [Range(0, 1000)]
+    public int AdaptEpochs { get; set; }
+
+    /// <summary>Peak learning rate of the adaptation epochs.</summary>
+    [Range(1e-6, 1.0)]
+    public double AdaptLearningRate { get; set; } = 3e-4;
+
     /// <summary>Supervised pairs (JSONL <c>{query, positive, negative?}</c>) used instead of inverse-cloze pairs.</summary>
     public string? Pairs { get; set; }
 
@@ -148,6 +162,13 @@ public sealed class SearchOptions
     [Range(1, 10_000)]
     public int FusionK { get; set; } = 60;
 
+    /// <summary>
+    /// Weight of the dense ranking in the fusion (BM25's is 1; 1 is plain reciprocal-rank fusion). Absent: the weight the
+    /// encoder's training run chose on its held-out validation queries.
+    /// </summary>
+    [Range(0.0, 100.0)]
+    public double? DenseWeight { get; set; }
+
     /// <summary>BM25 k1.</summary>
     [Range(0.0, 10.0)]
     public double K1 { get; set; } = 0.9;
@@ -171,7 +192,7 @@ public sealed class RetrievalBenchOptions
     [Range(1, 100)]
     public int Repeats { get; set; } = 3;
 
-    /// <summary>A cell whose first measurement takes longer than this is reported as over the limit and longer lengths are skipped.</summary>
+    /// <summary>A model whose warm-up run at a length takes longer than this is reported as over the limit there, and its longer lengths are skipped.</summary>
     [Range(1, 3600)]
     public double TimeLimitSeconds { get; set; } = 120;
 }

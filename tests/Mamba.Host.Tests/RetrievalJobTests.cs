@@ -25,9 +25,18 @@ public sealed class RetrievalJobTests : IDisposable
         string trained = Run("sotu-train.json");
 
         var metrics = PluginWorkspace.ReadJson(Path.Combine(Run("reuters-evaluate.json", "--set", $"model.weights={trained}"), "metrics.json"));
+        var lexicalOnly = PluginWorkspace.ReadJson(Path.Combine(Run("reuters-evaluate.json", "--set", $"model.weights={trained}", "--set", "search.denseWeight=0"), "metrics.json"));
         string indexed = Run("reuters-index.json", "--set", $"model.weights={trained}");
         string searched = Run("reuters-search.json", "--set", $"search.index={indexed}");
 
+        var fusion = PluginWorkspace.ReadJson(Path.Combine(trained, "metrics.json"))["fusion"]!;
+        var trials = fusion["validationMrr10"]!.AsArray().Select(t => ((double)t!["denseWeight"]!, (double)t["mrr10"]!)).ToList();
+        double chosen = (double)fusion["chosenDenseWeight"]!;
+        Assert.Equal(10, trials.Count);
+        Assert.Equal(trials.First(t => t.Item2 == trials.Max(u => u.Item2)).Item1, chosen);                   // the first best weight of the grid
+        Assert.Equal(chosen, (double)metrics["denseWeight"]!);                                              // evaluate uses it unless told otherwise
+        Assert.Contains("validation", (string)metrics["denseWeightFrom"]!, StringComparison.Ordinal);
+        Assert.Equal((double)lexicalOnly["scores"]!["BM25"]!["mrr10"]!, (double)lexicalOnly["scores"]!["hybrid (RRF)"]!["mrr10"]!, 12);
         Assert.Equal(70, (int)metrics["queries"]!);
         foreach (string method in new[] { "BM25", "dense", "hybrid (RRF)" })
             Assert.InRange((double)metrics["scores"]![method]!["mrr10"]!, 0, 1);
@@ -56,6 +65,34 @@ public sealed class RetrievalJobTests : IDisposable
     }
 
     [Fact]
+    public void An_index_adapted_to_its_corpus_keeps_its_own_encoder_and_cannot_be_adapted_again_when_grown()
+    {
+        string trained = Run("sotu-train.json");
+        string corpus = Write("corpus.jsonl",
+            """{"id": "a", "text": "Oil prices fell today. Producers cut output. Traders expect more cuts."}""",
+            """{"id": "b", "text": "Banks raised rates again. Loans became dearer. Borrowers slowed down."}""",
+            """{"id": "c", "text": "Steel output rose in May. Mills ran at capacity. Exports grew fast."}""");
+        string more = Write("more.jsonl", """{"id": "d", "text": "Wheat harvests were large."}""");
+
+        string adapted = Run("reuters-index.json", "--set", $"model.weights={trained}", "--set", $"data.corpus={corpus}", "--set", "data.textField=text",
+            "--set", "training.adaptEpochs=2", "--set", "training.batchSize=3");
+        var (code, _, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "reuters-index.json"), "--out", Path.Combine(root, "runs"), .. Tiny,
+            "--set", $"model.weights={adapted}", "--set", $"data.corpus={more}", "--set", "data.textField=text", "--set", $"search.index={adapted}", "--set", "training.adaptEpochs=1"]);
+        var (stale, _, staleErrors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "reuters-index.json"), "--out", Path.Combine(root, "runs"), .. Tiny,
+            "--set", $"model.weights={trained}", "--set", $"data.corpus={more}", "--set", "data.textField=text", "--set", $"search.index={adapted}"]);
+        string grown = Run("reuters-index.json", "--set", $"model.weights={adapted}", "--set", $"data.corpus={more}", "--set", "data.textField=text", "--set", $"search.index={adapted}");
+
+        Assert.Equal(adapted, (string)PluginWorkspace.ReadJson(Path.Combine(adapted, "index.json"))["model"]!);
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(trained, "model", "model.safetensors")), File.ReadAllBytes(Path.Combine(adapted, "model", "model.safetensors")));
+        Assert.Equal(2, code);
+        Assert.Contains("options.training.adaptEpochs", errors, StringComparison.Ordinal);
+        Assert.Equal(2, stale);
+        Assert.Contains($"was built with the encoder in {adapted}", staleErrors, StringComparison.Ordinal);
+        Assert.Equal(adapted, (string)PluginWorkspace.ReadJson(Path.Combine(grown, "index.json"))["model"]!);
+        Assert.Equal(4, (int)PluginWorkspace.ReadJson(Path.Combine(grown, "index.json"))["passages"]!);
+    }
+
+    [Fact]
     public void Bad_data_files_fail_naming_the_file_and_row()
     {
         string corpus = Write("corpus.jsonl", """{"id": "d1", "text": "x"}""", """{"id": "d1", "text": "y"}""");
@@ -79,12 +116,13 @@ public sealed class RetrievalJobTests : IDisposable
     }
 
     [Fact]
-    public void The_benchmark_reports_both_encoders()
+    public void The_benchmark_reports_every_encoder_at_every_length()
     {
         string benched = Run("bench.json", "--set", "bench.lengths=[64,128]", "--set", "bench.repeats=1", "--set", "bench.documents=1");
 
         var cells = PluginWorkspace.ReadJson(Path.Combine(benched, "metrics.json"))["cells"]!.AsArray();
-        Assert.Equal(4, cells.Count);
+        Assert.Equal(["Mamba", "Transformer", "attention only"], cells.Select(c => (string)c!["model"]!).Distinct());
+        Assert.Equal(6, cells.Count);
         Assert.All(cells, c => Assert.True((double)c!["documentsPerSecond"]! > 0));
     }
 

@@ -39,6 +39,20 @@ public sealed class DenseTests
         finally { File.Delete(path); }
     }
 
+    [Fact]
+    public void The_bundled_gpt2_bpe_reads_words_lower_cased_and_ends_with_its_own_end_token()
+    {
+        var tokenizer = TextTokenizer.For(TextTokenizer.GptBpe, lowercase: true);
+
+        var ids = tokenizer.Encode("Crude OIL prices fell", 16);
+
+        Assert.Equal(tokenizer.Encode("crude oil prices fell", 16), ids);
+        Assert.InRange(ids.Length, 5, 6);                            // a token or two per word, not 21 bytes
+        Assert.Equal(50257, ids[^1]);                                // after GPT-2's own end-of-text, 50256
+        Assert.All(ids[..^1], id => Assert.InRange(id, 0, 50256));
+        Assert.Equal(50259, tokenizer.VocabularySize);               // 50,257 GPT-2 ids, end, pad
+    }
+
     [Theory]
     [InlineData(Pooling.Last)]
     [InlineData(Pooling.Mean)]

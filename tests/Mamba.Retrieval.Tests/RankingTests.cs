@@ -53,4 +53,24 @@ public sealed class RankingTests
         Assert.Equal(1.0 / 63 + 1.0 / 61, fused[1].Score, 12);
         Assert.Equal(1.0 / 62, fused[2].Score, 12);
     }
+
+    [Fact]
+    public void A_weighted_fusion_scales_each_list_by_its_weight()
+    {
+        var fused = ReciprocalRankFusion.Fuse([Ranking("a", "b"), Ranking("b", "c")], depth: 10, k: 60, weights: [1, 0.5]);
+
+        Assert.Equal(["b", "a", "c"], fused.Select(h => h.Id));
+        Assert.Equal(1.0 / 62 + 0.5 / 61, fused[0].Score, 12);
+        Assert.Equal(1.0 / 61, fused[1].Score, 12);
+        Assert.Equal(0.5 / 62, fused[2].Score, 12);
+    }
+
+    [Fact]
+    public void A_dense_weight_of_zero_leaves_the_first_ranking_as_it_is()
+    {
+        var fused = ReciprocalRankFusion.Fuse([Ranking("a", "b", "c"), Ranking("c", "b", "a")], depth: 10, k: 60, weights: [1, 0]);
+
+        Assert.Equal(["a", "b", "c"], fused.Select(h => h.Id));
+        Assert.Throws<ArgumentException>(() => ReciprocalRankFusion.Fuse([Ranking("a")], 10, 60, [1, 1]));
+    }
 }

@@ -20,9 +20,10 @@ public enum Pooling
 /// <param name="StateSize">SSM state size N.</param>
 /// <param name="Pooling">End-token or mean pooling.</param>
 /// <param name="MaxTokens">Tokens read per text in training and batch encoding (end token included).</param>
-/// <param name="Vocabulary">A WordPiece vocabulary file (absolute path); null: UTF-8 bytes.</param>
+/// <param name="Vocabulary">A WordPiece vocabulary file (absolute path), or <see cref="TextTokenizer.GptBpe"/>; null: UTF-8 bytes.</param>
 /// <param name="Lowercase">Lower-case texts before tokenising.</param>
-public sealed record DenseEncoderSpec(string Layers, long ModelDim, int StateSize, Pooling Pooling, int MaxTokens, string? Vocabulary = null, bool Lowercase = false);
+/// <param name="MlpDim">Hidden width of a gated MLP after every mixer (the Transformer layer layout); 0: none.</param>
+public sealed record DenseEncoderSpec(string Layers, long ModelDim, int StateSize, Pooling Pooling, int MaxTokens, string? Vocabulary = null, bool Lowercase = false, long MlpDim = 0);
 
 /// <summary>
 /// Bi-encoder tower (shared by queries and passages): tokens (<see cref="TextTokenizer"/>) → core backbone → pooled, L2-normalised vector, so
@@ -47,6 +48,7 @@ public sealed class DenseEncoder : nn.Module<Tensor, Tensor, Tensor>
             VocabSize = tokenizer.VocabularySize,
             Mamba1 = new MambaBlockOptions { StateSize = spec.StateSize },
             AttentionHeads = Math.Max(1, spec.ModelDim / 64),
+            MlpDim = spec.MlpDim,
         });
         register_module("backbone", backbone);
     }

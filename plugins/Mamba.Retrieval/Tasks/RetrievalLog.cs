@@ -18,4 +18,7 @@ internal static partial class RetrievalLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Model} at {Length} tokens: {Throughput}")]
     public static partial void LogThroughput(this ILogger logger, string model, int length, string throughput);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Hybrid search on {Queries} validation queries, MRR@10 by dense weight: {Trials}; chosen: {Chosen}")]
+    public static partial void LogFusion(this ILogger logger, int queries, string trials, double chosen);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Mamba.Core.Checkpoints;
 using Mamba.Core.Training;
 using Mamba.Retrieval.Data;
@@ -10,8 +11,21 @@ using static TorchSharp.torch;
 
 namespace Mamba.Retrieval.Tasks;
 
-/// <summary>A trained encoder's saved description.</summary>
-public sealed record SavedEncoder(DenseEncoderSpec Spec, double Temperature);
+/// <summary>
+/// A trained encoder's saved description. <paramref name="FusionWeight"/> is the dense weight of hybrid search chosen on
+/// the training run's validation queries (null in encoders saved before the choice existed: plain fusion then).
+/// </summary>
+public sealed record SavedEncoder(DenseEncoderSpec Spec, double Temperature, double? FusionWeight = null);
+
+/// <summary>An encoder with the dense fusion weight that goes with it (chosen on validation queries), if any.</summary>
+public sealed record TrainedEncoder(DenseEncoder Encoder, double? FusionWeight) : IDisposable
+{
+    /// <inheritdoc/>
+    public void Dispose() => Encoder.Dispose();
+}
+
+/// <summary>MRR@10 of hybrid search at one dense weight, on the training run's validation queries.</summary>
+public sealed record FusionTrial(double DenseWeight, double Mrr10);
 
 /// <summary>What the retrieval tasks share: the data, training pairs, the encoder, encoding and ranking.</summary>
 internal static class RetrievalPipeline
@@ -67,7 +81,11 @@ internal static class RetrievalPipeline
     }
 
     public static DenseEncoderSpec Spec(JobContext context, RetrievalModelOptions model) =>
-        new(model.Layers, model.DModel, model.DState, model.Pooling, model.MaxTokens, model.Vocabulary is { } vocabulary ? context.ResolvePath(vocabulary) : null, model.Lowercase);
+        new(model.Layers, model.DModel, model.DState, model.Pooling, model.MaxTokens, model.Vocabulary switch
+        {
+            null or TextTokenizer.GptBpe => model.Vocabulary,
+            var file => context.ResolvePath(file),
+        }, model.Lowercase);
 
     /// <summary>
     /// Training triples per epoch: supervised pairs as given, or inverse-cloze pairs with a new sentence drawn from
@@ -106,11 +124,16 @@ internal static class RetrievalPipeline
         return OfEpoch;
     }
 
+    /// <summary>The dense weights of reciprocal-rank fusion tried on validation queries after training (BM25's weight is 1).</summary>
+    internal static readonly double[] FusionGrid = [0, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3];
+
     /// <summary>
-    /// Trains an encoder: optional next-token pretraining on the training paragraphs, then InfoNCE on
-    /// their inverse-cloze (or the supervised) triples; 5 % of the paragraphs (or pairs) are held back for the validation loss.
+    /// Trains an encoder: optional next-token pretraining on the training paragraphs, then InfoNCE on their
+    /// inverse-cloze (or the supervised) triples. 5 % of the paragraphs (or pairs) are held out: their loss is the
+    /// validation metric, and after training their queries choose the dense weight of hybrid search
+    /// (<see cref="ChooseFusionWeight"/>), so no evaluation query ever tunes it.
     /// </summary>
-    public static DenseEncoder Train(JobContext context, RetrievalJobOptions options, IReadOnlyList<Passage> paragraphs, CancellationToken cancellation)
+    public static (TrainedEncoder Trained, IReadOnlyList<FusionTrial> Trials) Train(JobContext context, RetrievalJobOptions options, IReadOnlyList<Passage> paragraphs, CancellationToken cancellation)
     {
         var t = options.Training;
         random.manual_seed(t.Seed);
@@ -118,7 +141,16 @@ internal static class RetrievalPipeline
         var validationParagraphs = paragraphs.Where((_, i) => i % 20 == 19).Take(held).ToList();
         var trainingParagraphs = paragraphs.Except(validationParagraphs).ToList();
         var triplesOfEpoch = Triples(context, options, trainingParagraphs);
-        var validation = t.Pairs is null ? InverseCloze.Pairs(validationParagraphs, new Random(t.Seed), 0).Select(p => new TrainingTriple(p.Sentence, p.Context, null)).ToList() : triplesOfEpoch(1).TakeLast(held).ToList();
+        List<TrainingTriple> validation;
+        if (t.Pairs is null) validation = [.. InverseCloze.Pairs(validationParagraphs, new Random(t.Seed), 0).Select(p => new TrainingTriple(p.Sentence, p.Context, null))];
+        else
+        {
+            var pairs = triplesOfEpoch(1);
+            int count = Math.Min(held, pairs.Count / 2);
+            validation = [.. pairs.TakeLast(count)];
+            List<TrainingTriple> training = [.. pairs.SkipLast(count)];
+            triplesOfEpoch = _ => training;
+        }
         var encoder = new DenseEncoder(Spec(context, options.Model));
         if (t.PretrainSteps > 0)
         {
@@ -143,32 +175,77 @@ internal static class RetrievalPipeline
             ContrastiveTraining.Fit(encoder, triplesOfEpoch, new ContrastiveOptions { Epochs = t.Epochs, BatchSize = t.BatchSize, LearningRate = t.LearningRate, Temperature = t.Temperature, Seed = t.Seed }, Validate, bar.ForTraining(), cancellation);
         }
         encoder.eval();
-        return encoder;
+        var distractors = t.Pairs is null ? trainingParagraphs.Select(p => p.Text) : triplesOfEpoch(1).Select(p => p.Positive);
+        var trials = ChooseFusionWeight(context, options, encoder, validation, [.. distractors]);
+        double chosen = trials.MaxBy(trial => trial.Mrr10)!.DenseWeight;
+        string sweep = string.Join(", ", trials.Select(trial => string.Create(CultureInfo.InvariantCulture, $"{trial.DenseWeight:0.##} → {trial.Mrr10:F4}")));
+        context.Logger.LogFusion(validation.Count, sweep, chosen);
+        return (new TrainedEncoder(encoder, chosen), trials);
     }
 
-    public static void Save(JobContext context, DenseEncoder encoder, RetrievalJobOptions options)
+    /// <summary>
+    /// Hybrid search's MRR@10 at each weight of <see cref="FusionGrid"/> on the held-out <paramref name="validation"/>
+    /// queries, each of whose one relevant passage is its own positive among all validation positives and the
+    /// <paramref name="distractors"/> (the training passages: the retrieval the encoder will face, at the size of its
+    /// own corpus). The first of the best weights, in grid order, is the one to use.
+    /// </summary>
+    public static List<FusionTrial> ChooseFusionWeight(JobContext context, RetrievalJobOptions options, DenseEncoder encoder, IReadOnlyList<TrainingTriple> validation, IReadOnlyList<string> distractors)
+    {
+        List<Passage> passages = [.. validation.Select((v, i) => new Passage($"validation-{i}", "", v.Positive)), .. distractors.Select((text, i) => new Passage($"distractor-{i}", "", text))];
+        var set = new RetrievalSet("validation", new Corpus("validation", passages),
+            [.. validation.Select((v, i) => new Query($"q-{i}", v.Query))], [.. validation.Select((_, i) => new Judgment($"q-{i}", $"validation-{i}", 1))]);
+        var (lexical, dense) = RankSeparately(context, options, set, encoder);
+        return [.. FusionGrid.Select(weight => new FusionTrial(weight,
+            RankingMetrics.Score(lexical.ToDictionary(q => q.Key, q => Fuse(q.Value, dense[q.Key], options.Search, weight)), set.Relevant).Mrr10))];
+    }
+
+    /// <summary>
+    /// Unsupervised domain adaptation: <c>training.adaptEpochs</c> epochs of InfoNCE on inverse-cloze pairs (with
+    /// BM25-mined negatives when asked) of <paramref name="passages"/>, the corpus about to be searched. Only its text
+    /// is used, never queries or judgments.
+    /// </summary>
+    public static void Adapt(JobContext context, RetrievalJobOptions options, DenseEncoder encoder, IReadOnlyList<Passage> passages, CancellationToken cancellation)
+    {
+        var t = options.Training;
+        random.manual_seed(t.Seed);
+        var triplesOfEpoch = Triples(context, options, passages);
+        encoder.train();
+        using (var bar = context.Progress.Start("adapt encoder", t.AdaptEpochs * Math.Max(1, triplesOfEpoch(1).Count / t.BatchSize)))
+        {
+            ContrastiveTraining.Fit(encoder, triplesOfEpoch, new ContrastiveOptions { Epochs = t.AdaptEpochs, BatchSize = t.BatchSize, LearningRate = t.AdaptLearningRate, Temperature = t.Temperature, Seed = t.Seed }, null, bar.ForTraining(), cancellation);
+        }
+        encoder.eval();
+    }
+
+    public static void Save(JobContext context, TrainedEncoder trained, RetrievalJobOptions options)
     {
         string folder = Path.Combine(context.Artifacts.Directory, ModelFolder);
-        ModelCheckpoint.Save(folder, encoder, new SavedEncoder(encoder.Spec, options.Training.Temperature));
+        ModelCheckpoint.Save(folder, trained.Encoder, new SavedEncoder(trained.Encoder.Spec, options.Training.Temperature, trained.FusionWeight));
         context.Artifacts.Record(Path.Combine(ModelFolder, "model.safetensors"));
     }
 
-    /// <summary>The encoder saved in the run folder <paramref name="runFolder"/>.</summary>
-    public static DenseEncoder Load(string runFolder)
+    /// <summary>The encoder saved in the run folder <paramref name="runFolder"/>, with its fusion weight.</summary>
+    public static TrainedEncoder Load(string runFolder)
     {
         string folder = Path.Combine(runFolder, ModelFolder);
         var saved = ModelCheckpoint.LoadConfig<SavedEncoder>(folder);
         var encoder = new DenseEncoder(saved.Spec);
         ModelCheckpoint.LoadWeights(encoder, Path.Combine(folder, "model.safetensors"));
         encoder.eval();
-        return encoder;
+        return new TrainedEncoder(encoder, saved.FusionWeight);
     }
 
     /// <summary>The encoder of <c>model.weights</c>, or one trained now on the set's training paragraphs.</summary>
-    public static DenseEncoder LoadOrTrain(JobContext context, RetrievalJobOptions options, IReadOnlyList<Passage> training, CancellationToken cancellation) =>
+    public static TrainedEncoder LoadOrTrain(JobContext context, RetrievalJobOptions options, IReadOnlyList<Passage> training, CancellationToken cancellation) =>
         options.Model.Weights is { } weights
             ? Load(context.ResolvePath(weights))
-            : Train(context, options, training, cancellation);
+            : Train(context, options, training, cancellation).Trained;
+
+    /// <summary>The dense weight hybrid search uses: <c>search.denseWeight</c> when set, else the encoder's chosen one, else 1 (plain fusion); and where it came from.</summary>
+    public static (double Weight, string Source) DenseWeight(SearchOptions search, TrainedEncoder trained) =>
+        search.DenseWeight is { } set ? (set, "search.denseWeight")
+        : trained.FusionWeight is { } chosen ? (chosen, "chosen on the training run's validation queries")
+        : (1, "plain reciprocal-rank fusion (the encoder has no chosen weight)");
 
     /// <summary>
     /// Unit vectors of <paramref name="texts"/>, row-major: batches of similar length, texts longer than the encoder's
@@ -199,8 +276,24 @@ internal static class RetrievalPipeline
         return vectors;
     }
 
-    /// <summary>BM25, dense and hybrid (RRF) rankings of every query of <paramref name="set"/>.</summary>
-    public static Dictionary<string, Dictionary<string, List<Hit>>> Rank(JobContext context, RetrievalJobOptions options, RetrievalSet set, DenseEncoder encoder)
+    /// <summary>The hybrid ranking: reciprocal-rank fusion of BM25 (weight 1) and dense hits (weight <paramref name="denseWeight"/>).</summary>
+    public static List<Hit> Fuse(List<Hit> lexical, List<Hit> dense, SearchOptions search, double denseWeight) =>
+        ReciprocalRankFusion.Fuse([lexical, dense], search.TopK, search.FusionK, [1, denseWeight]);
+
+    /// <summary>BM25, dense and hybrid (RRF, dense weight <paramref name="denseWeight"/>) rankings of every query of <paramref name="set"/>.</summary>
+    public static Dictionary<string, Dictionary<string, List<Hit>>> Rank(JobContext context, RetrievalJobOptions options, RetrievalSet set, DenseEncoder encoder, double denseWeight)
+    {
+        var (lexical, dense) = RankSeparately(context, options, set, encoder);
+        return new()
+        {
+            ["BM25"] = lexical,
+            ["dense"] = dense,
+            ["hybrid (RRF)"] = lexical.ToDictionary(q => q.Key, q => Fuse(q.Value, dense[q.Key], options.Search, denseWeight)),
+        };
+    }
+
+    /// <summary>BM25 and dense rankings of every query of <paramref name="set"/>, by query id.</summary>
+    private static (Dictionary<string, List<Hit>> Lexical, Dictionary<string, List<Hit>> Dense) RankSeparately(JobContext context, RetrievalJobOptions options, RetrievalSet set, DenseEncoder encoder)
     {
         var passages = set.Corpus.Passages;
         int k = options.Search.TopK;
@@ -209,17 +302,15 @@ internal static class RetrievalPipeline
             index.Add([.. passages.Select(p => p.Id)], Encode(encoder, [.. passages.Select(p => p.Content)], options.Model.StreamChunk, new Progress<int>(n => bar.Report(n))));
         var queryVectors = Encode(encoder, [.. set.Queries.Select(q => q.Text)], 0);
         using var bm25 = Bm25Index.Build(set.Corpus, k1: options.Search.K1, b: options.Search.B);
-        var rankings = new Dictionary<string, Dictionary<string, List<Hit>>> { ["BM25"] = [], ["dense"] = [], ["hybrid (RRF)"] = [] };
+        var lexical = new Dictionary<string, List<Hit>>();
+        var dense = new Dictionary<string, List<Hit>>();
         int d = index.Dimension;
         for (int q = 0; q < set.Queries.Count; q++)
         {
             var query = set.Queries[q];
-            var lexical = bm25.Search(query.Text, k);
-            var dense = index.Search(queryVectors.AsSpan(q * d, d), k);
-            rankings["BM25"][query.Id] = lexical;
-            rankings["dense"][query.Id] = dense;
-            rankings["hybrid (RRF)"][query.Id] = ReciprocalRankFusion.Fuse([lexical, dense], k, options.Search.FusionK);
+            lexical[query.Id] = bm25.Search(query.Text, k);
+            dense[query.Id] = index.Search(queryVectors.AsSpan(q * d, d), k);
         }
-        return rankings;
+        return (lexical, dense);
     }
 }
