@@ -65,6 +65,27 @@ public sealed class RetrievalJobTests : IDisposable
     }
 
     [Fact]
+    public void Adaptation_trains_on_the_searched_corpus_by_inverse_cloze_even_when_supervised_pairs_are_configured()
+    {
+        string trained = Run("sotu-train.json");
+        string corpus = Write("corpus.jsonl",
+            """{"id": "a", "text": "Oil prices fell today. Producers cut output. Traders expect more cuts."}""",
+            """{"id": "b", "text": "Banks raised rates again. Loans became dearer. Borrowers slowed down."}""",
+            """{"id": "c", "text": "Steel output rose in May. Mills ran at capacity. Exports grew fast."}""");
+        string pairs = Write("pairs.jsonl",
+            """{"query": "oil", "positive": "Oil prices fell today."}""",
+            """{"query": "banks", "positive": "Banks raised rates again."}""");
+
+        var (code, output, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "reuters-index.json"), "--out", Path.Combine(root, "runs"), .. Tiny,
+            "--set", $"model.weights={trained}", "--set", $"data.corpus={corpus}", "--set", "data.textField=text",
+            "--set", "training.adaptEpochs=1", "--set", "training.batchSize=3", "--set", $"training.pairs={pairs}"]);
+
+        Assert.True(code == 0, errors);
+        Assert.Contains("Training pairs: 3 (inverse cloze", output + errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("(supervised)", output + errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_index_adapted_to_its_corpus_keeps_its_own_encoder_and_cannot_be_adapted_again_when_grown()
     {
         string trained = Run("sotu-train.json");

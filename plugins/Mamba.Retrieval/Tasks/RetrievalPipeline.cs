@@ -93,17 +93,20 @@ internal static class RetrievalPipeline
     /// </summary>
     public static Func<int, IReadOnlyList<TrainingTriple>> Triples(JobContext context, RetrievalJobOptions options, IReadOnlyList<Passage> paragraphs)
     {
+        if (options.Training.Pairs is not { } pairsPath) return InverseClozeTriples(context, options, paragraphs);
+        string path = context.ResolvePath(pairsPath);
+        if (!File.Exists(path)) throw new DataFormatException(path, "no such file");
+        List<TrainingTriple> pairs = [.. RetrievalFiles.ReadJsonLines(path).Select(r => new TrainingTriple(r.String("query", required: true), r.String("positive", required: true), r.String("negative", required: false) is { Length: > 0 } n ? n : null))];
+        if (pairs.Count < 2) throw new DataFormatException(path, "at least two pairs are needed (in-batch negatives)");
+        int withNegative = pairs.Count(p => p.Negative is not null);
+        context.Logger.LogPairs(pairs.Count, "supervised", withNegative);
+        return _ => pairs;
+    }
+
+    /// <summary>Inverse-cloze triples per epoch of <paramref name="paragraphs"/>, a new sentence drawn from each every epoch.</summary>
+    private static Func<int, IReadOnlyList<TrainingTriple>> InverseClozeTriples(JobContext context, RetrievalJobOptions options, IReadOnlyList<Passage> paragraphs)
+    {
         var t = options.Training;
-        if (t.Pairs is { } pairsPath)
-        {
-            string path = context.ResolvePath(pairsPath);
-            if (!File.Exists(path)) throw new DataFormatException(path, "no such file");
-            List<TrainingTriple> pairs = [.. RetrievalFiles.ReadJsonLines(path).Select(r => new TrainingTriple(r.String("query", required: true), r.String("positive", required: true), r.String("negative", required: false) is { Length: > 0 } n ? n : null))];
-            if (pairs.Count < 2) throw new DataFormatException(path, "at least two pairs are needed (in-batch negatives)");
-            int withNegative = pairs.Count(p => p.Negative is not null);
-            context.Logger.LogPairs(pairs.Count, "supervised", withNegative);
-            return _ => pairs;
-        }
         var corpus = new Corpus("training paragraphs", [.. paragraphs]);
         var bm25 = t.HardNegatives ? Bm25Index.Build(corpus, k1: options.Search.K1, b: options.Search.B) : null;
         var cache = new Dictionary<int, IReadOnlyList<TrainingTriple>>();
@@ -208,7 +211,8 @@ internal static class RetrievalPipeline
     {
         var t = options.Training;
         random.manual_seed(t.Seed);
-        var triplesOfEpoch = Triples(context, options, passages);
+        // Inverse cloze even when training.pairs is set: adaptation must see the searched corpus's text, never labels.
+        var triplesOfEpoch = InverseClozeTriples(context, options, passages);
         encoder.train();
         using (var bar = context.Progress.Start("adapt encoder", t.AdaptEpochs * Math.Max(1, triplesOfEpoch(1).Count / t.BatchSize)))
         {
