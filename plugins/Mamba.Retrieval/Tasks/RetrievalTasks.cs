@@ -235,6 +235,7 @@ public sealed class BenchTask : JobTask<RetrievalJobOptions>
                 // An untimed warm-up per model (JIT, allocator), then the models' timed runs alternate, so a slow
                 // spell of this shared machine falls on both and their ratio stays meaningful.
                 var seconds = models.Select(_ => new List<double>()).ToArray();
+                var stoppedEarlier = stopped.Select(why => why is not null).ToArray();
                 for (int m = 0; m < models.Length; m++)
                 {
                     if (stopped[m] is not null) continue;
@@ -253,7 +254,7 @@ public sealed class BenchTask : JobTask<RetrievalJobOptions>
                 for (int m = 0; m < models.Length; m++)
                 {
                     double? rate = stopped[m] is null ? b.Documents / Median(seconds[m]) : null;
-                    string note = stopped[m] is { } why ? (seconds[m].Count == 0 && cells.Any(c => c.Model == models[m].Name && c.Note == why) ? $"not run ({why} at a shorter length)" : why) : "";
+                    string note = stopped[m] is { } why ? (stoppedEarlier[m] ? $"not run ({why} at a shorter length)" : why) : "";
                     cells.Add((models[m].Name, length, rate, note));
                     context.Logger.LogThroughput(models[m].Name, length, rate is { } value ? $"{value:F2} documents/s" : note);
                 }
