@@ -150,8 +150,7 @@ public sealed class Mamba2Block : nn.Module<Tensor, Tensor>, IRecurrentMixer
         using var scope = NewDisposeScope();
         long batch = hidden.shape[0], length = hidden.shape[1];
         var (z, xbc, dt) = SplitProjection(InProj.forward(hidden));                     // (B, L, ·)
-        var (convOut, window) = Conv.Prefill(xbc.transpose(1, 2), start?.Conv, returnState); // (B, conv dim, L)
-        var convolved = nn.functional.silu(convOut);
+        var (convolved, window) = Conv.Prefill(xbc.transpose(1, 2), start?.Conv, returnState, silu: true); // (B, conv dim, L)
         var (x, b, c) = SplitConvolved(convolved.transpose(1, 2));
 
         var scan = SsdScan.Run(new SsdScanInputs

@@ -81,8 +81,7 @@ public sealed class SelectiveSsm
     public (Tensor Output, MambaState? State) Forward(Tensor x, Tensor z, MambaState? initial, bool returnState)
     {
         using var scope = NewDisposeScope();
-        var (convOut, window) = Conv.Prefill(x, initial?.Conv, returnState);
-        var convolved = nn.functional.silu(convOut);
+        var (convolved, window) = Conv.Prefill(x, initial?.Conv, returnState, silu: true);
 
         var (dt, b, c) = Projections(convolved.transpose(1, 2));                  // (B, L, E), (B, L, N) ×2
         var scan = SelectiveScan.Run(new SelectiveScanInputs

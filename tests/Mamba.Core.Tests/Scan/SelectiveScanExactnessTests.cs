@@ -95,6 +95,45 @@ public sealed class SelectiveScanExactnessTests
         AssertClose(whole, pieces, Fp32Tolerance, $"{kernelName} in two pieces");
     }
 
+    [Theory]
+    [InlineData("fused-cpu/128")]
+    [InlineData("fused-cpu/256")]
+    [InlineData("fused-cpu/512")]
+    public void Fused_kernel_reads_time_major_views_in_place_and_matches_the_reference(string kernelName)
+    {
+        var kernel = Kernel(kernelName);
+        using var scope = NewDisposeScope();
+        var options = new SelectiveOptions(Batch: 2, Channels: 20, StateSize: 16, Length: 300);
+        var expected = Run(ScanKernelRegistry.WithCoreKernels().Get("reference"), options, seed: 23);
+
+        // u, δ and z as a Mamba block passes them: transposed views of (B, L, E) tensors, z the second half of a
+        // (B, L, 2E) projection; the other inputs are the usual leaves.
+        var inputs = Selective(options, seed: 23);
+        var u = inputs.U.detach().transpose(1, 2).contiguous().requires_grad_();
+        var delta = inputs.Delta.detach().transpose(1, 2).contiguous().requires_grad_();
+        var zValues = inputs.Z!.detach().transpose(1, 2);
+        var projection = cat([zeros_like(zValues), zValues], dim: -1).requires_grad_();
+        int half = (int)options.Channels;
+        var timeMajor = inputs with { U = u.transpose(1, 2), Delta = delta.transpose(1, 2), Z = projection[.., .., half..].transpose(1, 2) };
+        var result = kernel.SelectiveScan(timeMajor);
+        Loss(result.Output, result.FinalState, seed: 23).backward();
+
+        var actual = new Dictionary<string, Tensor>
+        {
+            ["output"] = result.Output.detach(), ["final_state"] = result.FinalState!.detach(),
+            ["grad u"] = u.grad!.transpose(1, 2), ["grad delta"] = delta.grad!.transpose(1, 2),
+            ["grad z"] = projection.grad![.., .., half..].transpose(1, 2),
+        };
+        foreach (var (name, leaf) in Leaves(inputs).Where(l => l.Name is not ("u" or "delta" or "z")))
+            actual["grad " + name] = leaf.grad!;
+        AssertClose(expected, actual, Fp32Tolerance, $"{kernelName} on time-major u, delta and z");
+        Assert.True(result.Output.stride(1) == 1, "the output is not time-major like u");
+
+        using var noGrad = no_grad();
+        var plain = kernel.SelectiveScan(timeMajor).Output;
+        Assert.True(RelativeError(plain, expected["output"]) <= Fp32Tolerance, "the forward without autograd differs from the reference");
+    }
+
     [Fact]
     public void Fused_gradients_are_bit_identical_from_run_to_run()
     {

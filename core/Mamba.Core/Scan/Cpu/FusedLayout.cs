@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,5 +38,84 @@ internal static class FusedLayout
     {
         var grouped = bc.dim() == 3 ? bc.unsqueeze(1) : bc;
         return PadLast(grouped.to_type(ScalarType.Float32).transpose(-1, -2), paddedStateSize);
+    }
+}
+
+/// <summary>
+/// Where element (b, c, l) of a (batch, channels, length) float32 tensor lies: b·Batch + c·Channel + l·Time floats
+/// from its first. The fused forward kernels read and write either layout a Mamba block produces without copying:
+/// channel-major (Time = 1) or time-major (Channel = 1, a transposed view of a (B, L, ·) projection).
+/// </summary>
+internal readonly record struct RowStrides(long Batch, long Channel, long Time)
+{
+    /// <summary>The strides of a 3-D tensor.</summary>
+    public static RowStrides Of(Tensor t) => new(t.stride(0), t.stride(1), t.stride(2));
+
+    /// <summary>Whether a tile's channels are consecutive floats, the layout in which a tile is gathered step by step.</summary>
+    public bool IsTimeMajor => Channel == 1 && Time != 1;
+}
+
+/// <summary>Moves (channels × steps) tiles between a strided (B, C, L) tensor and dense rows a kernel works on.</summary>
+internal static unsafe class Tiles
+{
+    /// <summary>
+    /// Steps ahead whose cache line is prefetched when a tile is read or written step by step: consecutive steps of a
+    /// time-major tensor are a row (1 KiB or more) apart, a pattern across pages that the hardware prefetchers do not
+    /// follow, so without this every step waits for memory (gathering 4 × 256 × 2,048 floats ran 5× slower, measured).
+    /// </summary>
+    private const int PrefetchSteps = 32;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(float* at)
+    {
+        // Prefetches never fault, so running past the tensor's end is harmless.
+        if (Sse.IsSupported) Sse.Prefetch0(at);
+    }
+
+    /// <summary>
+    /// Copies channels [first, first + count) × steps [start, start + steps) of batch b from <paramref name="source"/> into
+    /// <paramref name="rows"/>, one row of <paramref name="rowStride"/> floats per channel.
+    /// </summary>
+    public static void Gather(float* source, RowStrides s, long b, long first, long count, long start, long steps, float* rows, long rowStride)
+    {
+        float* origin = source + b * s.Batch + first * s.Channel + start * s.Time;
+        if (s.IsTimeMajor)
+        {
+            for (long t = 0; t < steps; t++)
+            {
+                float* at = origin + t * s.Time;
+                Prefetch(at + PrefetchSteps * s.Time);
+                for (long i = 0; i < count; i++) rows[i * rowStride + t] = at[i];
+            }
+            return;
+        }
+        for (long i = 0; i < count; i++)
+        {
+            float* row = origin + i * s.Channel;
+            if (s.Time == 1) RowMath.Copy(row, rows + i * rowStride, steps);
+            else for (long t = 0; t < steps; t++) rows[i * rowStride + t] = row[t * s.Time];
+        }
+    }
+
+    /// <summary>The inverse of <see cref="Gather"/>: writes the rows back into the tile of <paramref name="target"/>.</summary>
+    public static void Scatter(float* rows, long rowStride, float* target, RowStrides s, long b, long first, long count, long start, long steps)
+    {
+        float* origin = target + b * s.Batch + first * s.Channel + start * s.Time;
+        if (s.IsTimeMajor)
+        {
+            for (long t = 0; t < steps; t++)
+            {
+                float* at = origin + t * s.Time;
+                Prefetch(at + PrefetchSteps * s.Time);
+                for (long i = 0; i < count; i++) at[i] = rows[i * rowStride + t];
+            }
+            return;
+        }
+        for (long i = 0; i < count; i++)
+        {
+            float* row = origin + i * s.Channel;
+            if (s.Time == 1) RowMath.Copy(rows + i * rowStride, row, steps);
+            else for (long t = 0; t < steps; t++) row[t * s.Time] = rows[i * rowStride + t];
+        }
     }
 }

@@ -23,6 +23,21 @@ internal static unsafe class RowMath
     public static float* PointerOrNull(Tensor? t) => t is null ? null : Pointer(t);
 
     /// <summary>
+    /// Address of a CPU float32 tensor's first element whatever its strides (a transposed or sliced view, which
+    /// <see cref="Pointer"/> refuses); the tensor must outlive its use.
+    /// </summary>
+    public static float* ViewPointer(Tensor t)
+    {
+        // storage<float>() holds an alias of t, which disposing the storage does not release; the scope does.
+        using var scope = NewDisposeScope();
+        using var storage = t.storage<float>();
+        return (float*)storage.data_ptr() + t.storage_offset();
+    }
+
+    /// <summary><see cref="ViewPointer"/> or null for an optional tensor.</summary>
+    public static float* ViewPointerOrNull(Tensor? t) => t is null ? null : ViewPointer(t);
+
+    /// <summary>
     /// eˣ to about one ulp over the float range (Cephes' expf: x = k·ln2 + r, a degree-6 polynomial in r, then 2ᵏ
     /// by exponent arithmetic). Arguments below −87.3 give 2⁻¹²⁶ instead of a subnormal: in a scan that is a decay
     /// to nothing either way. Several times faster than the BCL's vector Exp, which dominated the scan's time loop.
@@ -119,7 +134,7 @@ internal static unsafe class RowMath
         return sum;
     }
 
-    /// <summary>y[l] += d·u[l]; then, with a gate, pre[l] = y[l] and y[l] ·= silu(z[l]).</summary>
+    /// <summary>y[l] += d·u[l]; then, with a gate, pre[l] = y[l] (when <paramref name="pre"/> is given) and y[l] ·= silu(z[l]).</summary>
     public static void SkipAndGate<TV>(float* y, float* u, float d, float* z, float* pre, long length) where TV : unmanaged, IFloatVector<TV>
     {
         long l = 0;
@@ -129,7 +144,7 @@ internal static unsafe class RowMath
             var v = TV.MultiplyAdd(dV, TV.Load(u + l), TV.Load(y + l));
             if (z != null)
             {
-                v.Store(pre + l);
+                if (pre != null) v.Store(pre + l);
                 var zv = TV.Load(z + l);
                 v *= zv * Sigmoid(zv);
             }
@@ -140,7 +155,7 @@ internal static unsafe class RowMath
             float v = y[l] + d * u[l];
             if (z != null)
             {
-                pre[l] = v;
+                if (pre != null) pre[l] = v;
                 v *= z[l] * Sigmoid(z[l]);
             }
             y[l] = v;

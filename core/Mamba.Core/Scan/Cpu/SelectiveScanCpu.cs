@@ -3,9 +3,12 @@ using System.Runtime.CompilerServices;
 namespace Mamba.Core.Scan.Cpu;
 
 /// <summary>
-/// Raw memory of one fused Mamba-1 scan. Sizes: u, delta, z, output (Batch, Channels, Length); A (Channels, N);
-/// B, C time-major (Batch, Groups, Length, N); carries (Batch, Channels, Chunks, N): the state entering each chunk.
-/// N is padded to a multiple of <see cref="RowMath.StatePadding"/> with A = B = C = 0 lanes, which stay zero and add nothing.
+/// Raw memory of one fused Mamba-1 scan. Sizes: u, delta, z, output (Batch, Channels, Length), which the forward pass
+/// reads and writes through their <see cref="RowStrides"/> and the backward pass reads channel-major (strides
+/// (Channels·Length, Length, 1)); A (Channels, N); B, C time-major (Batch, Groups, Length, N); carries
+/// (Batch, Channels, Chunks, N): the state entering each chunk; gated (the output before its gate), when kept for the
+/// backward pass, channel-major. N is padded to a multiple of <see cref="RowMath.StatePadding"/> with A = B = C = 0
+/// lanes, which stay zero and add nothing.
 /// </summary>
 internal unsafe struct SelectiveScanBuffers
 {
@@ -13,6 +16,7 @@ internal unsafe struct SelectiveScanBuffers
     public bool Softplus;
     public float* U, Delta, A, B, C, D, Z, Bias, InitialState;
     public float* Output, Gated, Carries, FinalState;
+    public RowStrides UStrides, DeltaStrides, ZStrides, OutputStrides;
 
     public readonly long Chunks => (Length + SelectiveScanCpu.CarryInterval - 1) / SelectiveScanCpu.CarryInterval;
 }
@@ -46,11 +50,17 @@ internal static unsafe class SelectiveScanCpu
 
     /// <summary>
     /// Time steps per tile: every channel of a block runs a tile before the next one starts, so a tile of B and C
-    /// (256·N floats each) is shared from cache by all of them instead of each channel streaming all L·N floats.
-    /// Measured as no slower at L = 2048 (docs/benchmarks.md); its effect at long L is not separated from the
+    /// (256·N floats each) is shared from cache by all of them instead of each channel streaming all L·N floats; the
+    /// block's δ, u, z and y rows of a tile (16 KiB each) stay in cache too. Measured as no slower at L = 2048 (docs/benchmarks.md); its effect at long L is not separated from the
     /// allocator slowdown recorded there.
     /// </summary>
     private const int TimeTile = 256;
+
+    /// <summary>
+    /// Floats between a tile's rows: one cache line more than a tile, since rows 1 KiB apart (and the four row sets
+    /// 16 KiB apart) all fall in the same few L1 sets and evict each other while a tile is gathered column by column.
+    /// </summary>
+    private const int RowStride = TimeTile + 16;
 
     /// <summary>The forward pass in vectors of <paramref name="width"/>.</summary>
     public static void Forward(SelectiveScanBuffers p, SimdWidth width) =>
@@ -66,7 +76,7 @@ internal static unsafe class SelectiveScanCpu
     {
         long blocksPerBatch = (p.Channels + ChannelBlock - 1) / ChannelBlock;
         Parallel.For(0, p.Batch * blocksPerBatch,
-            () => new Scratch(ChannelBlock * (p.Length + p.StateSize)),
+            () => new Scratch(ChannelBlock * (4 * RowStride + p.StateSize) + 3 * 16),
             (item, _, scratch) =>
             {
                 long b = item / blocksPerBatch, first = item % blocksPerBatch * ChannelBlock;
@@ -76,59 +86,68 @@ internal static unsafe class SelectiveScanCpu
             scratch => scratch.Dispose());
     }
 
+    /// <summary>
+    /// Channels [first, last) of batch b, tile by tile: a tile's δ, u and z are gathered into dense rows (from either
+    /// layout, so a time-major projection is read in place of a transposed copy), every channel runs the tile, then the
+    /// gated outputs are written back through the output's strides.
+    /// </summary>
     private static void ForwardBlock<TV>(in SelectiveScanBuffers p, long b, long first, long last, float* scratch) where TV : unmanaged, IFloatVector<TV>
     {
         long n = p.StateSize, length = p.Length, count = last - first;
-        float* dts = scratch, states = scratch + count * length;
+        long rows = count * RowStride + 16;                                     // row sets staggered by a cache line too
+        float* dts = scratch, us = dts + rows, zs = us + rows, ys = zs + rows, states = ys + count * RowStride;
 
         for (long d = first; d < last; d++)
         {
             long bd = b * p.Channels + d, i = d - first;
-            RowMath.StepSizes<TV>(p.Delta + bd * length, p.Bias == null ? 0f : p.Bias[d], p.Softplus, dts + i * length, null, length);
             if (p.InitialState != null) RowMath.Copy(p.InitialState + bd * n, states + i * n, n);
             else new Span<float>(states + i * n, (int)n).Clear();
         }
 
         for (long tile = 0; tile < length; tile += TimeTile)
         {
-            long end = Math.Min(tile + TimeTile, length);
+            long steps = Math.Min(TimeTile, length - tile);
+            Tiles.Gather(p.Delta, p.DeltaStrides, b, first, count, tile, steps, dts, RowStride);
+            Tiles.Gather(p.U, p.UStrides, b, first, count, tile, steps, us, RowStride);
+            if (p.Z != null) Tiles.Gather(p.Z, p.ZStrides, b, first, count, tile, steps, zs, RowStride);
             for (long d = first; d < last; d++)
             {
                 long bd = b * p.Channels + d, i = d - first, g = d / (p.Channels / p.Groups);
-                float* u = p.U + bd * length, y = p.Output + bd * length, dt = dts + i * length;
+                float* dt = dts + i * RowStride, u = us + i * RowStride, y = ys + i * RowStride;
                 float* bRows = p.B + (b * p.Groups + g) * length * n, cRows = p.C + (b * p.Groups + g) * length * n;
                 float* carries = p.Carries + bd * p.Chunks * n;
+                RowMath.StepSizes<TV>(dt, p.Bias == null ? 0f : p.Bias[d], p.Softplus, dt, null, steps);
                 for (long k = 0; k < n; k += Slab)
-                    Sweep<TV>(states + i * n + k, p.A + d * n + k, bRows + k, cRows + k, carries + k, n, dt, u, y, tile, end, add: k > 0);
+                    Sweep<TV>(states + i * n + k, p.A + d * n + k, bRows + k, cRows + k, carries + k, n, dt, u, y, tile, steps, add: k > 0);
+                RowMath.SkipAndGate<TV>(y, u, p.D == null ? 0f : p.D[d], p.Z == null ? null : zs + i * RowStride,
+                    p.Gated == null ? null : p.Gated + bd * length + tile, steps);
             }
+            Tiles.Scatter(ys, RowStride, p.Output, p.OutputStrides, b, first, count, tile, steps);
         }
 
         for (long d = first; d < last; d++)
-        {
-            long bd = b * p.Channels + d;
-            RowMath.Copy(states + (d - first) * n, p.FinalState + bd * n, n);
-            RowMath.SkipAndGate<TV>(p.Output + bd * length, p.U + bd * length, p.D == null ? 0f : p.D[d],
-                p.Z == null ? null : p.Z + bd * length, p.Gated == null ? null : p.Gated + bd * length, length);
-        }
+            RowMath.Copy(states + (d - first) * n, p.FinalState + (b * p.Channels + d) * n, n);
     }
 
     /// <summary>
-    /// Steps [<paramref name="start"/>, <paramref name="end"/>) of one slab of a channel's states, read from and
-    /// written back to <paramref name="h"/>: h' = exp(δA) ⊙ h + (δu)·B, with the slab's share of y = C·h' written to y
-    /// (or added, for the channel's later slabs). B and C rows, and carries, are <paramref name="stride"/> floats apart.
+    /// Steps [<paramref name="start"/>, <paramref name="start"/> + <paramref name="steps"/>) of one slab of a channel's
+    /// states, read from and written back to <paramref name="h"/>: h' = exp(δA) ⊙ h + (δu)·B, with the slab's share of
+    /// y = C·h' written to y (or added, for the channel's later slabs). δ, u and y are the tile's rows (index 0 is step
+    /// <paramref name="start"/>); B and C rows, and carries, are <paramref name="stride"/> floats apart and indexed by step.
     /// </summary>
-    private static void Sweep<TV>(float* h, float* a, float* bRows, float* cRows, float* carries, long stride, float* dt, float* u, float* y, long start, long end, bool add)
+    private static void Sweep<TV>(float* h, float* a, float* bRows, float* cRows, float* carries, long stride, float* dt, float* u, float* y, long start, long steps, bool add)
         where TV : unmanaged, IFloatVector<TV>
     {
         int lanes = TV.Count;                             // a JIT-time constant: the vectors a width does not need compile away
         bool two = lanes <= Slab / 2, four = lanes <= Slab / 4;
         TV a0 = TV.Load(a), a1 = two ? TV.Load(a + lanes) : default, a2 = four ? TV.Load(a + 2 * lanes) : default, a3 = four ? TV.Load(a + 3 * lanes) : default;
         TV h0 = TV.Load(h), h1 = two ? TV.Load(h + lanes) : default, h2 = four ? TV.Load(h + 2 * lanes) : default, h3 = four ? TV.Load(h + 3 * lanes) : default;
-        for (long l = start; l < end; l++)
+        for (long i = 0; i < steps; i++)
         {
+            long l = start + i;
             if (l % CarryInterval == 0) Store(carries + l / CarryInterval * stride, h0, h1, h2, h3);
-            var dtV = TV.Create(dt[l]);
-            var drive = TV.Create(dt[l] * u[l]);
+            var dtV = TV.Create(dt[i]);
+            var drive = TV.Create(dt[i] * u[i]);
             float* bl = bRows + l * stride, cl = cRows + l * stride;
             h0 = Advance(h0, a0, dtV, drive, bl, null);
             var acc = h0 * TV.Load(cl);
@@ -145,7 +164,7 @@ internal static unsafe class SelectiveScanCpu
                 acc = TV.MultiplyAdd(h3, TV.Load(cl + 3 * lanes), acc);
             }
             float share = TV.Sum(acc);
-            y[l] = add ? y[l] + share : share;
+            y[i] = add ? y[i] + share : share;
         }
         Store(h, h0, h1, h2, h3);
     }

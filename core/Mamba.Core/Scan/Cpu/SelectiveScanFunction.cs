@@ -5,9 +5,12 @@ namespace Mamba.Core.Scan.Cpu;
 
 /// <summary>
 /// Autograd wiring of the fused CPU selective scan: forward and analytic backward both run in
-/// <see cref="SelectiveScanCpu"/>. Arguments: u, delta, A, B, C, D?, z?, delta_bias?, h0?, softplus, return final state.
+/// <see cref="SelectiveScanCpu"/>. Arguments: u, delta, A, B, C, D?, z?, delta_bias?, h0?, softplus, return final state,
+/// SIMD width, differentiable (whether anything will back-propagate: only then are inputs kept for the backward pass).
 /// Outputs: the scan output, and the final state when asked for (an output nobody uses would reach backward as an
-/// undefined gradient, which TorchSharp wraps in an object it never releases).
+/// undefined gradient, which TorchSharp wraps in an object it never releases). The forward pass reads u, δ and z in
+/// the layout they arrive in and writes the output in u's layout, so a time-major block (u, δ and z transposed views
+/// of (B, L, ·) projections) needs no transposed copies either way.
 /// </summary>
 internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<SelectiveScanFunction>
 {
@@ -21,6 +24,7 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         var (d0, z0, bias0, h00) = (vars[5] as Tensor, vars[6] as Tensor, vars[7] as Tensor, vars[8] as Tensor);
         bool softplus = (bool)vars[9], returnFinal = (bool)vars[10];
         var width = (SimdWidth)vars[11];
+        bool differentiable = (bool)vars[12];
         long batch = u0.shape[0], channels = u0.shape[1], length = u0.shape[2], n = a0.shape[1];
         long padded = FusedLayout.PadStateSize(n);
 
@@ -28,13 +32,15 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         // scope has already freed; take undefined gradients as they come and read them as zeros instead.
         ctx.set_materialize_grads(false);
         using var scope = NewDisposeScope();
-        var u = FusedLayout.Float32(u0);
-        var delta = FusedLayout.Float32(delta0);
+        // The backward pass reads channel-major rows, so only a differentiable call pays for contiguous copies.
+        Tensor Rows(Tensor t) => differentiable ? FusedLayout.Float32(t) : t.to_type(ScalarType.Float32);
+        var u = Rows(u0);
+        var delta = Rows(delta0);
         var a = FusedLayout.PadLast(FusedLayout.Float32(a0), padded);
         var b = FusedLayout.TimeMajor(b0, padded);
         var c = FusedLayout.TimeMajor(c0, padded);
         var dSkip = FusedLayout.Float32OrNull(d0);
-        var z = FusedLayout.Float32OrNull(z0);
+        var z = z0 is null ? null : Rows(z0);
         var bias = FusedLayout.Float32OrNull(bias0);
         var h0 = h00 is null ? null : FusedLayout.PadLast(FusedLayout.Float32(h00), padded);
 
@@ -42,26 +48,33 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         {
             Batch = batch, Channels = channels, Length = length, StateSize = padded, Groups = b.shape[1], Softplus = softplus,
         };
-        var output = empty([batch, channels, length], ScalarType.Float32);
-        var gated = z is null ? null : empty([batch, channels, length], ScalarType.Float32);
+        var output = RowStrides.Of(u0).IsTimeMajor
+            ? empty([batch, length, channels], ScalarType.Float32).transpose(1, 2)
+            : empty([batch, channels, length], ScalarType.Float32);
+        var gated = z is null || !differentiable ? null : empty([batch, channels, length], ScalarType.Float32);
         var carries = empty([batch, channels, p.Chunks, padded], ScalarType.Float32);
         var final = empty([batch, channels, padded], ScalarType.Float32);
         unsafe
         {
-            p.U = RowMath.Pointer(u); p.Delta = RowMath.Pointer(delta); p.A = RowMath.Pointer(a);
+            p.U = RowMath.ViewPointer(u); p.Delta = RowMath.ViewPointer(delta); p.A = RowMath.Pointer(a);
             p.B = RowMath.Pointer(b); p.C = RowMath.Pointer(c); p.D = RowMath.PointerOrNull(dSkip);
-            p.Z = RowMath.PointerOrNull(z); p.Bias = RowMath.PointerOrNull(bias); p.InitialState = RowMath.PointerOrNull(h0);
-            p.Output = RowMath.Pointer(output); p.Gated = RowMath.PointerOrNull(gated);
+            p.Z = RowMath.ViewPointerOrNull(z); p.Bias = RowMath.PointerOrNull(bias); p.InitialState = RowMath.PointerOrNull(h0);
+            p.Output = RowMath.ViewPointer(output); p.Gated = RowMath.PointerOrNull(gated);
             p.Carries = RowMath.Pointer(carries); p.FinalState = RowMath.Pointer(final);
+            p.UStrides = RowStrides.Of(u); p.DeltaStrides = RowStrides.Of(delta); p.OutputStrides = RowStrides.Of(output);
+            if (z is not null) p.ZStrides = RowStrides.Of(z);
             SelectiveScanCpu.Forward(p, width);
         }
 
-        FusedLayout.SaveForBackward(ctx, u, delta, a, b, c, dSkip, z, bias, carries, gated);
-        ctx.save_data(SoftplusKey, softplus);
-        ctx.save_data(GroupedKey, b0.dim() == 4);
-        ctx.save_data(StateSizeKey, n);
-        ctx.save_data(InitialKey, h0 is not null);
-        ctx.save_data(WidthKey, width);
+        if (differentiable)
+        {
+            FusedLayout.SaveForBackward(ctx, u, delta, a, b, c, dSkip, z, bias, carries, gated);
+            ctx.save_data(SoftplusKey, softplus);
+            ctx.save_data(GroupedKey, b0.dim() == 4);
+            ctx.save_data(StateSizeKey, n);
+            ctx.save_data(InitialKey, h0 is not null);
+            ctx.save_data(WidthKey, width);
+        }
         var results = new List<Tensor> { output.to_type(u0.dtype).MoveToOuterDisposeScope() };
         if (returnFinal) results.Add(final[.., .., ..(int)n].to_type(u0.dtype).MoveToOuterDisposeScope());
         return results;
@@ -122,7 +135,7 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         [
             du, dDelta, dAPartial.sum(dim: 0)[.., state], BackToInputLayout(dB), BackToInputLayout(dC),
             dSkip is null ? null! : dDPartial.sum(dim: 0), dz!, bias is null ? null! : dBiasPartial.sum(dim: 0),
-            initial ? dh0[.., .., state] : null!, null!, null!, null!,
+            initial ? dh0[.., .., state] : null!, null!, null!, null!, null!,
         ];
     }
 }
