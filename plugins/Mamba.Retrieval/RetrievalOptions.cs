@@ -192,7 +192,11 @@ public sealed class RetrievalBenchOptions
     [Range(1, 100)]
     public int Repeats { get; set; } = 3;
 
-    /// <summary>A model whose warm-up run at a length takes longer than this is reported as over the limit there, and its longer lengths are skipped.</summary>
+    /// <summary>Untimed passes per model and length until this many seconds have gone by (at least one pass).</summary>
+    [Range(0.0, 600.0)]
+    public double WarmUpSeconds { get; set; } = 2;
+
+    /// <summary>A model whose first warm-up pass at a length takes longer than this is reported as over the limit there, and its longer lengths are skipped.</summary>
     [Range(1, 3600)]
     public double TimeLimitSeconds { get; set; } = 120;
 }

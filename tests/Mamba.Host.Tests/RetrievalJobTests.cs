@@ -139,7 +139,7 @@ public sealed class RetrievalJobTests : IDisposable
     [Fact]
     public void The_benchmark_reports_every_encoder_at_every_length()
     {
-        string benched = Run("bench.json", "--set", "bench.lengths=[64,128]", "--set", "bench.repeats=1", "--set", "bench.documents=1");
+        string benched = Run("bench.json", "--set", "bench.lengths=[64,128]", "--set", "bench.repeats=1", "--set", "bench.documents=1", "--set", "bench.warmUpSeconds=0");
 
         var cells = PluginWorkspace.ReadJson(Path.Combine(benched, "metrics.json"))["cells"]!.AsArray();
         Assert.Equal(["Mamba", "Transformer", "attention only"], cells.Select(c => (string)c!["model"]!).Distinct());
