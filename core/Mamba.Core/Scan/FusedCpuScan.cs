@@ -43,8 +43,7 @@ public sealed class FusedCpuScan : IScanKernel
     {
         var shape = ScanValidation.Validate(inputs);
         Require(new ScanProblem(ScanKind.Selective, inputs.U.device_type, inputs.U.dtype, shape.StateSize));
-        bool differentiable = is_grad_enabled() && new[] { inputs.U, inputs.Delta, inputs.A, inputs.B, inputs.C, inputs.D, inputs.Z, inputs.DeltaBias, inputs.InitialState }
-            .Any(t => t is not null && t.requires_grad);
+        bool differentiable = FusedLayout.NeedsGradient(inputs.U, inputs.Delta, inputs.A, inputs.B, inputs.C, inputs.D, inputs.Z, inputs.DeltaBias, inputs.InitialState);
         var results = SelectiveScanFunction.apply(inputs.U, inputs.Delta, inputs.A, inputs.B, inputs.C,
             inputs.D!, inputs.Z!, inputs.DeltaBias!, inputs.InitialState!, inputs.DeltaSoftplus, inputs.ReturnFinalState, _width, differentiable);
         return new SelectiveScanOutput(results[0], inputs.ReturnFinalState ? results[1] : null);

@@ -22,8 +22,7 @@ internal sealed class CausalConvFunction : autograd.MultiTensorFunction<CausalCo
     /// <summary>act(conv(x) + bias) for x (B, C, L), through autograd when anything needs a gradient.</summary>
     public static Tensor Run(Tensor x, Tensor weight, Tensor? bias, bool silu, SimdWidth width)
     {
-        bool differentiable = is_grad_enabled() && (x.requires_grad || weight.requires_grad || bias?.requires_grad == true);
-        return apply(x, weight, bias!, silu, width, differentiable)[0];
+        return apply(x, weight, bias!, silu, width, FusedLayout.NeedsGradient(x, weight, bias))[0];
     }
 
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)

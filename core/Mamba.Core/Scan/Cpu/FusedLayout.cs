@@ -15,6 +15,9 @@ internal static class FusedLayout
 
     public static Tensor? Float32OrNull(Tensor? t) => t is null ? null : Float32(t);
 
+    /// <summary>Whether autograd will differentiate through a call on <paramref name="inputs"/>: only then does a kernel keep anything for its backward pass.</summary>
+    public static bool NeedsGradient(params Tensor?[] inputs) => is_grad_enabled() && inputs.Any(t => t is not null && t.requires_grad);
+
     /// <summary>An output gradient as contiguous float32, or zeros of <paramref name="shape"/> where autograd passed none.</summary>
     public static Tensor Float32OrZeros(Tensor? gradient, long[] shape) =>
         gradient is null || gradient.IsInvalid ? zeros(shape, ScalarType.Float32) : Float32(gradient);

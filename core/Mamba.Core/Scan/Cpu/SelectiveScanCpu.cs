@@ -51,8 +51,8 @@ internal static unsafe class SelectiveScanCpu
     /// <summary>
     /// Time steps per tile: every channel of a block runs a tile before the next one starts, so a tile of B and C
     /// (256·N floats each) is shared from cache by all of them instead of each channel streaming all L·N floats; the
-    /// block's δ, u, z and y rows of a tile (16 KiB each) stay in cache too. Measured as no slower at L = 2048 (docs/benchmarks.md); its effect at long L is not separated from the
-    /// allocator slowdown recorded there.
+    /// block's δ, u, z and y rows of a tile (17 KiB each) stay in cache too. Measured as no slower at L = 2048
+    /// (docs/benchmarks.md); its effect at long L is not separated from the allocator slowdown recorded there.
     /// </summary>
     private const int TimeTile = 256;
 
@@ -61,6 +61,12 @@ internal static unsafe class SelectiveScanCpu
     /// 16 KiB apart) all fall in the same few L1 sets and evict each other while a tile is gathered column by column.
     /// </summary>
     private const int RowStride = TimeTile + 16;
+
+    /// <summary>
+    /// Floats of one of a forward block's four row sets (δ, u, z, y) for <paramref name="count"/> channels, with a
+    /// cache line more so the sets are staggered too.
+    /// </summary>
+    private static long RowSet(long count) => count * RowStride + 16;
 
     /// <summary>The forward pass in vectors of <paramref name="width"/>.</summary>
     public static void Forward(SelectiveScanBuffers p, SimdWidth width) =>
@@ -76,7 +82,7 @@ internal static unsafe class SelectiveScanCpu
     {
         long blocksPerBatch = (p.Channels + ChannelBlock - 1) / ChannelBlock;
         Parallel.For(0, p.Batch * blocksPerBatch,
-            () => new Scratch(ChannelBlock * (4 * RowStride + p.StateSize) + 3 * 16),
+            () => new Scratch(4 * RowSet(ChannelBlock) + ChannelBlock * p.StateSize),
             (item, _, scratch) =>
             {
                 long b = item / blocksPerBatch, first = item % blocksPerBatch * ChannelBlock;
@@ -94,8 +100,8 @@ internal static unsafe class SelectiveScanCpu
     private static void ForwardBlock<TV>(in SelectiveScanBuffers p, long b, long first, long last, float* scratch) where TV : unmanaged, IFloatVector<TV>
     {
         long n = p.StateSize, length = p.Length, count = last - first;
-        long rows = count * RowStride + 16;                                     // row sets staggered by a cache line too
-        float* dts = scratch, us = dts + rows, zs = us + rows, ys = zs + rows, states = ys + count * RowStride;
+        long rows = RowSet(count);
+        float* dts = scratch, us = dts + rows, zs = us + rows, ys = zs + rows, states = ys + rows;
 
         for (long d = first; d < last; d++)
         {
