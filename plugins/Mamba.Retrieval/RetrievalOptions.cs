@@ -19,6 +19,16 @@ public enum DataFormat
     InverseCloze,
 }
 
+/// <summary>How hybrid search combines the BM25 and dense rankings.</summary>
+public enum FusionMethod
+{
+    /// <summary>Reciprocal-rank fusion: Σ wᵢ / (k + rankᵢ).</summary>
+    Rrf,
+
+    /// <summary>Convex combination of min-max normalised scores: Σ wᵢ · normalised scoreᵢ.</summary>
+    Convex,
+}
+
 /// <summary>Where the data is and how to read it.</summary>
 public sealed class RetrievalDataOptions
 {
@@ -163,8 +173,14 @@ public sealed class SearchOptions
     public int FusionK { get; set; } = 60;
 
     /// <summary>
+    /// <c>search</c>: how its hybrid list fuses BM25 and dense hits (<c>evaluate</c> reports both). Absent: the method
+    /// that did better on the encoder's training run's held-out validation queries (reciprocal-rank fusion if none).
+    /// </summary>
+    public FusionMethod? Fusion { get; set; }
+
+    /// <summary>
     /// Weight of the dense ranking in the fusion (BM25's is 1; 1 is plain reciprocal-rank fusion). Absent: the weight the
-    /// encoder's training run chose on its held-out validation queries.
+    /// encoder's training run chose for that fusion method on its held-out validation queries.
     /// </summary>
     [Range(0.0, 100.0)]
     public double? DenseWeight { get; set; }

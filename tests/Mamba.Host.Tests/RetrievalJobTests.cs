@@ -27,18 +27,24 @@ public sealed class RetrievalJobTests : IDisposable
         var metrics = PluginWorkspace.ReadJson(Path.Combine(Run("reuters-evaluate.json", "--set", $"model.weights={trained}"), "metrics.json"));
         var lexicalOnly = PluginWorkspace.ReadJson(Path.Combine(Run("reuters-evaluate.json", "--set", $"model.weights={trained}", "--set", "search.denseWeight=0"), "metrics.json"));
         string indexed = Run("reuters-index.json", "--set", $"model.weights={trained}");
-        string searched = Run("reuters-search.json", "--set", $"search.index={indexed}");
+        string searched = Run("reuters-search.json", "--set", $"search.index={indexed}", "--set", "search.fusion=convex");
 
         var fusion = PluginWorkspace.ReadJson(Path.Combine(trained, "metrics.json"))["fusion"]!;
-        var trials = fusion["validationMrr10"]!.AsArray().Select(t => ((double)t!["denseWeight"]!, (double)t["mrr10"]!)).ToList();
-        double chosen = (double)fusion["chosenDenseWeight"]!;
-        Assert.Equal(10, trials.Count);
-        Assert.Equal(trials.First(t => t.Item2 == trials.Max(u => u.Item2)).Item1, chosen);                   // the first best weight of the grid
-        Assert.Equal(chosen, (double)metrics["denseWeight"]!);                                              // evaluate uses it unless told otherwise
-        Assert.Contains("validation", (string)metrics["denseWeightFrom"]!, StringComparison.Ordinal);
-        Assert.Equal((double)lexicalOnly["scores"]!["BM25"]!["mrr10"]!, (double)lexicalOnly["scores"]!["hybrid (RRF)"]!["mrr10"]!, 12);
+        var trials = fusion["validationMrr10"]!.AsArray().Select(t => (Method: (string)t!["method"]!, Weight: (double)t["denseWeight"]!, Mrr: (double)t["mrr10"]!)).ToList();
+        Assert.Equal(2 * 11, trials.Count);
+        foreach (var (method, label) in new[] { ("Rrf", "hybrid (RRF)"), ("Convex", "hybrid (convex)") })
+        {
+            var sweep = trials.Where(t => t.Method == method).ToList();
+            double chosen = (double)fusion[method == "Rrf" ? "rrfDenseWeight" : "convexDenseWeight"]!;
+            Assert.Equal(sweep.First(t => t.Mrr == sweep.Max(u => u.Mrr)).Weight, chosen);                // the first best weight of the grid
+            Assert.Equal(chosen, (double)metrics["hybrid"]![label]!["denseWeight"]!);                   // evaluate uses it unless told otherwise
+            Assert.Contains("validation", (string)metrics["hybrid"]![label]!["weightFrom"]!, StringComparison.Ordinal);
+            Assert.Equal((double)lexicalOnly["scores"]!["BM25"]!["mrr10"]!, (double)lexicalOnly["scores"]![label]!["mrr10"]!, 12);
+        }
+        string better = trials.Where(t => t.Method == "Convex").Max(t => t.Mrr) > trials.Where(t => t.Method == "Rrf").Max(t => t.Mrr) ? "Convex" : "Rrf";    // RRF on a tie
+        Assert.Equal(better, (string)fusion["method"]!);
         Assert.Equal(70, (int)metrics["queries"]!);
-        foreach (string method in new[] { "BM25", "dense", "hybrid (RRF)" })
+        foreach (string method in new[] { "BM25", "dense", "hybrid (RRF)", "hybrid (convex)" })
             Assert.InRange((double)metrics["scores"]![method]!["mrr10"]!, 0, 1);
         Assert.True((double)metrics["scores"]!["BM25"]!["mrr10"]! > 0.8, "BM25 finds most Reuters articles from their titles");
         var hits = await ParquetTable.ReadAsync(Path.Combine(searched, "hits.parquet"));

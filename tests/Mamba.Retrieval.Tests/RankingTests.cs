@@ -73,4 +73,47 @@ public sealed class RankingTests
         Assert.Equal(["a", "b", "c"], fused.Select(h => h.Id));
         Assert.Throws<ArgumentException>(() => ReciprocalRankFusion.Fuse([Ranking("a")], 10, 60, [1, 1]));
     }
+
+    private static List<Hit> Scored(params (string Id, double Score)[] hits) => [.. hits.Select(h => new Hit(h.Id, h.Score))];
+
+    [Fact]
+    public void Convex_fusion_sums_weighted_min_max_normalised_scores()
+    {
+        // BM25 normalised over 2..10: a 1, b 0.5, c 0; cosine over 0.1..0.9: c 1, a 0.5, d 0.
+        var fused = ConvexCombination.Fuse([Scored(("a", 10), ("b", 6), ("c", 2)), Scored(("c", 0.9), ("a", 0.5), ("d", 0.1))], depth: 10, weights: [1, 0.6]);
+
+        Assert.Equal(["a", "c", "b", "d"], fused.Select(h => h.Id));
+        Assert.Equal([1.3, 0.6, 0.5, 0], fused.Select(h => Math.Round(h.Score, 12)));
+    }
+
+    [Fact]
+    public void Convex_fusion_keeps_a_clear_lead_that_reciprocal_rank_fusion_gives_up()
+    {
+        List<IReadOnlyList<Hit>> rankings = [Scored(("a", 10), ("b", 2), ("c", 1.9)), Scored(("b", 0.9), ("c", 0.5), ("a", 0.1))];
+
+        var convex = ConvexCombination.Fuse(rankings, depth: 10, weights: [1, 0.6]);
+        var reciprocal = ReciprocalRankFusion.Fuse(rankings, depth: 10, k: 60, weights: [1, 0.6]);
+
+        Assert.Equal("a", convex[0].Id);                  // BM25's margin (10 against 2) outweighs the dense ranking
+        Assert.Equal("b", reciprocal[0].Id);              // ranks alone: 1/62 + 0.6/61 > 1/61 + 0.6/63
+    }
+
+    [Fact]
+    public void Convex_fusion_lets_a_lightly_weighted_ranking_settle_a_near_tie()
+    {
+        var fused = ConvexCombination.Fuse([Scored(("a", 10), ("b", 9.9), ("c", 0)), Scored(("b", 0.9), ("c", 0.5), ("a", 0.1))], depth: 10, weights: [1, 0.1]);
+
+        Assert.Equal(["b", "a", "c"], fused.Select(h => h.Id));
+    }
+
+    [Fact]
+    public void A_convex_weight_of_zero_leaves_the_first_ranking_as_it_is_and_equal_scores_count_as_best()
+    {
+        var fused = ConvexCombination.Fuse([Scored(("a", 3), ("b", 2), ("c", 1)), Scored(("d", 0.9), ("c", 0.8))], depth: 10, weights: [1, 0]);
+        var flat = ConvexCombination.Fuse([Scored(("a", 1), ("b", 1))], depth: 10);
+
+        Assert.Equal(["a", "b", "c", "d"], fused.Select(h => h.Id));
+        Assert.Equal([1.0, 1.0], flat.Select(h => h.Score));
+        Assert.Throws<ArgumentException>(() => ConvexCombination.Fuse([Scored(("a", 1))], 10, [1, 1]));
+    }
 }

@@ -19,6 +19,12 @@ internal static partial class RetrievalLog
     [LoggerMessage(Level = LogLevel.Information, Message = "{Model} at {Length} tokens: {Throughput}")]
     public static partial void LogThroughput(this ILogger logger, string model, int length, string throughput);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Hybrid search on {Queries} validation queries, MRR@10 by dense weight: {Trials}; chosen: {Chosen}")]
-    public static partial void LogFusion(this ILogger logger, int queries, string trials, double chosen);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Hybrid search ({Method}) on {Queries} validation queries, MRR@10 by dense weight: {Trials}; chosen: {Chosen}")]
+    public static partial void LogFusion(this ILogger logger, FusionMethod method, int queries, string trials, double chosen);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Hybrid list: {Method} fusion, dense weight {Weight} ({Source})")]
+    public static partial void LogHybrid(this ILogger logger, FusionMethod method, double weight, string source);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fusion method for search: {Method} (the better on the validation queries)")]
+    public static partial void LogFusionMethod(this ILogger logger, FusionMethod method);
 }

@@ -12,20 +12,34 @@ using static TorchSharp.torch;
 namespace Mamba.Retrieval.Tasks;
 
 /// <summary>
-/// A trained encoder's saved description. <paramref name="FusionWeight"/> is the dense weight of hybrid search chosen on
-/// the training run's validation queries (null in encoders saved before the choice existed: plain fusion then).
+/// The hybrid search a training run chose on its validation queries: the best dense weight of each fusion method, and
+/// the method that did better (reciprocal-rank fusion on a tie).
 /// </summary>
-public sealed record SavedEncoder(DenseEncoderSpec Spec, double Temperature, double? FusionWeight = null);
+public sealed record FusionChoice(FusionMethod Method, double RrfWeight, double ConvexWeight)
+{
+    /// <summary>The dense weight chosen for <paramref name="method"/>.</summary>
+    public double WeightOf(FusionMethod method) => method == FusionMethod.Convex ? ConvexWeight : RrfWeight;
+}
 
-/// <summary>An encoder with the dense fusion weight that goes with it (chosen on validation queries), if any.</summary>
-public sealed record TrainedEncoder(DenseEncoder Encoder, double? FusionWeight) : IDisposable
+/// <summary>A trained encoder's saved description, with the hybrid search chosen for it (null: none was chosen).</summary>
+public sealed record SavedEncoder(DenseEncoderSpec Spec, double Temperature, FusionChoice? Fusion = null);
+
+/// <summary>An encoder with the hybrid search chosen for it on validation queries, if any.</summary>
+public sealed record TrainedEncoder(DenseEncoder Encoder, FusionChoice? Fusion) : IDisposable
 {
     /// <inheritdoc/>
     public void Dispose() => Encoder.Dispose();
 }
 
-/// <summary>MRR@10 of hybrid search at one dense weight, on the training run's validation queries.</summary>
-public sealed record FusionTrial(double DenseWeight, double Mrr10);
+/// <summary>MRR@10 of hybrid search by one fusion method at one dense weight, on the training run's validation queries.</summary>
+public sealed record FusionTrial(FusionMethod Method, double DenseWeight, double Mrr10);
+
+/// <summary>How a hybrid list is fused: the method, the dense weight (BM25's is 1) and where that weight came from.</summary>
+public sealed record HybridSearch(FusionMethod Method, double DenseWeight, string WeightSource)
+{
+    /// <summary>The column name of this method in evaluation tables.</summary>
+    public string Label => Method == FusionMethod.Convex ? "hybrid (convex)" : "hybrid (RRF)";
+}
 
 /// <summary>What the retrieval tasks share: the data, training pairs, the encoder, encoding and ranking.</summary>
 internal static class RetrievalPipeline
@@ -127,14 +141,14 @@ internal static class RetrievalPipeline
         return OfEpoch;
     }
 
-    /// <summary>The dense weights of reciprocal-rank fusion tried on validation queries after training (BM25's weight is 1).</summary>
-    internal static readonly double[] FusionGrid = [0, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3];
+    /// <summary>The dense weights tried for each fusion method on validation queries after training (BM25's weight is 1).</summary>
+    internal static readonly double[] FusionGrid = [0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3];
 
     /// <summary>
     /// Trains an encoder: optional next-token pretraining on the training paragraphs, then InfoNCE on their
     /// inverse-cloze (or the supervised) triples. 5 % of the paragraphs (or pairs) are held out: their loss is the
-    /// validation metric, and after training their queries choose the dense weight of hybrid search
-    /// (<see cref="ChooseFusionWeight"/>), so no evaluation query ever tunes it.
+    /// validation metric, and after training their queries choose the fusion method and dense weights of hybrid
+    /// search (<see cref="ChooseFusion"/>), so no evaluation query ever tunes them.
     /// </summary>
     public static (TrainedEncoder Trained, IReadOnlyList<FusionTrial> Trials) Train(JobContext context, RetrievalJobOptions options, IReadOnlyList<Passage> paragraphs, CancellationToken cancellation)
     {
@@ -179,27 +193,34 @@ internal static class RetrievalPipeline
         }
         encoder.eval();
         var distractors = t.Pairs is null ? trainingParagraphs.Select(p => p.Text) : triplesOfEpoch(1).Select(p => p.Positive);
-        var trials = ChooseFusionWeight(context, options, encoder, validation, [.. distractors]);
-        double chosen = trials.MaxBy(trial => trial.Mrr10)!.DenseWeight;
-        string sweep = string.Join(", ", trials.Select(trial => string.Create(CultureInfo.InvariantCulture, $"{trial.DenseWeight:0.##} → {trial.Mrr10:F4}")));
-        context.Logger.LogFusion(validation.Count, sweep, chosen);
+        var trials = ChooseFusion(context, options, encoder, validation, [.. distractors]);
+        double Best(FusionMethod method) => trials.Where(trial => trial.Method == method).MaxBy(trial => trial.Mrr10)!.DenseWeight;
+        double BestMrr(FusionMethod method) => trials.Where(trial => trial.Method == method).Max(trial => trial.Mrr10);
+        var chosen = new FusionChoice(BestMrr(FusionMethod.Convex) > BestMrr(FusionMethod.Rrf) ? FusionMethod.Convex : FusionMethod.Rrf, Best(FusionMethod.Rrf), Best(FusionMethod.Convex));
+        foreach (var method in Enum.GetValues<FusionMethod>())
+        {
+            string sweep = string.Join(", ", trials.Where(trial => trial.Method == method).Select(trial => string.Create(CultureInfo.InvariantCulture, $"{trial.DenseWeight:0.##} → {trial.Mrr10:F4}")));
+            double weight = chosen.WeightOf(method);
+            context.Logger.LogFusion(method, validation.Count, sweep, weight);
+        }
+        context.Logger.LogFusionMethod(chosen.Method);
         return (new TrainedEncoder(encoder, chosen), trials);
     }
 
     /// <summary>
-    /// Hybrid search's MRR@10 at each weight of <see cref="FusionGrid"/> on the held-out <paramref name="validation"/>
-    /// queries, each of whose one relevant passage is its own positive among all validation positives and the
-    /// <paramref name="distractors"/> (the training passages: the retrieval the encoder will face, at the size of its
-    /// own corpus). The first of the best weights, in grid order, is the one to use.
+    /// Hybrid search's MRR@10 by each fusion method at each weight of <see cref="FusionGrid"/> on the held-out
+    /// <paramref name="validation"/> queries, each of whose one relevant passage is its own positive among all validation
+    /// positives and the <paramref name="distractors"/> (the training passages: the retrieval the encoder will face, at
+    /// the size of its own corpus). The first of a method's best weights, in grid order, is the one to use.
     /// </summary>
-    public static List<FusionTrial> ChooseFusionWeight(JobContext context, RetrievalJobOptions options, DenseEncoder encoder, IReadOnlyList<TrainingTriple> validation, IReadOnlyList<string> distractors)
+    public static List<FusionTrial> ChooseFusion(JobContext context, RetrievalJobOptions options, DenseEncoder encoder, IReadOnlyList<TrainingTriple> validation, IReadOnlyList<string> distractors)
     {
         List<Passage> passages = [.. validation.Select((v, i) => new Passage($"validation-{i}", "", v.Positive)), .. distractors.Select((text, i) => new Passage($"distractor-{i}", "", text))];
         var set = new RetrievalSet("validation", new Corpus("validation", passages),
             [.. validation.Select((v, i) => new Query($"q-{i}", v.Query))], [.. validation.Select((_, i) => new Judgment($"q-{i}", $"validation-{i}", 1))]);
         var (lexical, dense) = RankSeparately(context, options, set, encoder);
-        return [.. FusionGrid.Select(weight => new FusionTrial(weight,
-            RankingMetrics.Score(lexical.ToDictionary(q => q.Key, q => Fuse(q.Value, dense[q.Key], options.Search, weight)), set.Relevant).Mrr10))];
+        return [.. Enum.GetValues<FusionMethod>().SelectMany(method => FusionGrid.Select(weight => new FusionTrial(method, weight,
+            RankingMetrics.Score(lexical.ToDictionary(q => q.Key, q => Fuse(q.Value, dense[q.Key], options.Search, new HybridSearch(method, weight, "validation"))), set.Relevant).Mrr10)))];
     }
 
     /// <summary>
@@ -224,11 +245,11 @@ internal static class RetrievalPipeline
     public static void Save(JobContext context, TrainedEncoder trained, RetrievalJobOptions options)
     {
         string folder = Path.Combine(context.Artifacts.Directory, ModelFolder);
-        ModelCheckpoint.Save(folder, trained.Encoder, new SavedEncoder(trained.Encoder.Spec, options.Training.Temperature, trained.FusionWeight));
+        ModelCheckpoint.Save(folder, trained.Encoder, new SavedEncoder(trained.Encoder.Spec, options.Training.Temperature, trained.Fusion));
         context.Artifacts.Record(Path.Combine(ModelFolder, "model.safetensors"));
     }
 
-    /// <summary>The encoder saved in the run folder <paramref name="runFolder"/>, with its fusion weight.</summary>
+    /// <summary>The encoder saved in the run folder <paramref name="runFolder"/>, with its chosen hybrid search.</summary>
     public static TrainedEncoder Load(string runFolder)
     {
         string folder = Path.Combine(runFolder, ModelFolder);
@@ -236,7 +257,7 @@ internal static class RetrievalPipeline
         var encoder = new DenseEncoder(saved.Spec);
         ModelCheckpoint.LoadWeights(encoder, Path.Combine(folder, "model.safetensors"));
         encoder.eval();
-        return new TrainedEncoder(encoder, saved.FusionWeight);
+        return new TrainedEncoder(encoder, saved.Fusion);
     }
 
     /// <summary>The encoder of <c>model.weights</c>, or one trained now on the set's training paragraphs.</summary>
@@ -245,11 +266,18 @@ internal static class RetrievalPipeline
             ? Load(context.ResolvePath(weights))
             : Train(context, options, training, cancellation).Trained;
 
-    /// <summary>The dense weight hybrid search uses: <c>search.denseWeight</c> when set, else the encoder's chosen one, else 1 (plain fusion); and where it came from.</summary>
-    public static (double Weight, string Source) DenseWeight(SearchOptions search, TrainedEncoder trained) =>
-        search.DenseWeight is { } set ? (set, "search.denseWeight")
-        : trained.FusionWeight is { } chosen ? (chosen, "chosen on the training run's validation queries")
-        : (1, "plain reciprocal-rank fusion (the encoder has no chosen weight)");
+    /// <summary>
+    /// The hybrid search of <paramref name="method"/> (absent: <c>search.fusion</c>, else the encoder's chosen method,
+    /// else reciprocal-rank fusion) at <c>search.denseWeight</c> when set, else the weight chosen for that method on the
+    /// training run's validation queries, else 1.
+    /// </summary>
+    public static HybridSearch Hybrid(SearchOptions search, TrainedEncoder trained, FusionMethod? method = null)
+    {
+        var fusion = method ?? search.Fusion ?? trained.Fusion?.Method ?? FusionMethod.Rrf;
+        return search.DenseWeight is { } set ? new(fusion, set, "search.denseWeight")
+            : trained.Fusion is { } chosen ? new(fusion, chosen.WeightOf(fusion), "chosen on the training run's validation queries")
+            : new(fusion, 1, "weight 1 (the encoder has no chosen weight)");
+    }
 
     /// <summary>
     /// Unit vectors of <paramref name="texts"/>, row-major: batches of similar length, texts longer than the encoder's
@@ -280,20 +308,20 @@ internal static class RetrievalPipeline
         return vectors;
     }
 
-    /// <summary>The hybrid ranking: reciprocal-rank fusion of BM25 (weight 1) and dense hits (weight <paramref name="denseWeight"/>).</summary>
-    public static List<Hit> Fuse(List<Hit> lexical, List<Hit> dense, SearchOptions search, double denseWeight) =>
-        ReciprocalRankFusion.Fuse([lexical, dense], search.TopK, search.FusionK, [1, denseWeight]);
+    /// <summary>The hybrid ranking: BM25 (weight 1) and dense hits fused as <paramref name="hybrid"/> says.</summary>
+    public static List<Hit> Fuse(List<Hit> lexical, List<Hit> dense, SearchOptions search, HybridSearch hybrid) => hybrid.Method switch
+    {
+        FusionMethod.Convex => ConvexCombination.Fuse([lexical, dense], search.TopK, [1, hybrid.DenseWeight]),
+        _ => ReciprocalRankFusion.Fuse([lexical, dense], search.TopK, search.FusionK, [1, hybrid.DenseWeight]),
+    };
 
-    /// <summary>BM25, dense and hybrid (RRF, dense weight <paramref name="denseWeight"/>) rankings of every query of <paramref name="set"/>.</summary>
-    public static Dictionary<string, Dictionary<string, List<Hit>>> Rank(JobContext context, RetrievalJobOptions options, RetrievalSet set, DenseEncoder encoder, double denseWeight)
+    /// <summary>BM25, dense and each <paramref name="hybrids"/> ranking of every query of <paramref name="set"/>, by method label.</summary>
+    public static Dictionary<string, Dictionary<string, List<Hit>>> Rank(JobContext context, RetrievalJobOptions options, RetrievalSet set, DenseEncoder encoder, IReadOnlyList<HybridSearch> hybrids)
     {
         var (lexical, dense) = RankSeparately(context, options, set, encoder);
-        return new()
-        {
-            ["BM25"] = lexical,
-            ["dense"] = dense,
-            ["hybrid (RRF)"] = lexical.ToDictionary(q => q.Key, q => Fuse(q.Value, dense[q.Key], options.Search, denseWeight)),
-        };
+        var rankings = new Dictionary<string, Dictionary<string, List<Hit>>> { ["BM25"] = lexical, ["dense"] = dense };
+        foreach (var hybrid in hybrids) rankings[hybrid.Label] = lexical.ToDictionary(q => q.Key, q => Fuse(q.Value, dense[q.Key], options.Search, hybrid));
+        return rankings;
     }
 
     /// <summary>BM25 and dense rankings of every query of <paramref name="set"/>, by query id.</summary>

@@ -14,7 +14,7 @@ namespace Mamba.Retrieval.Tasks;
 
 /// <summary>
 /// Trains the dense encoder (inverse cloze on the data's training paragraphs, or supervised pairs) and saves it under
-/// <c>model/</c> with the dense weight of hybrid search chosen on its held-out validation queries.
+/// <c>model/</c> with the hybrid search (fusion method and dense weights) chosen on its held-out validation queries.
 /// </summary>
 [JobTask("train", Description = "Train the Mamba bi-encoder contrastively (inverse cloze or supervised pairs)")]
 public sealed class TrainTask : JobTask<RetrievalJobOptions>
@@ -31,12 +31,21 @@ public sealed class TrainTask : JobTask<RetrievalJobOptions>
         {
             trainingSeconds = clock.Elapsed.TotalSeconds,
             paragraphs = training.Count,
-            fusion = new { chosenDenseWeight = trained.FusionWeight, validationMrr10 = trials },
+            fusion = new
+            {
+                method = trained.Fusion!.Method.ToString(),
+                rrfDenseWeight = trained.Fusion.RrfWeight,
+                convexDenseWeight = trained.Fusion.ConvexWeight,
+                validationMrr10 = trials.Select(t => new { method = t.Method.ToString(), t.DenseWeight, t.Mrr10 }),
+            },
         }, cancellation);
     }
 }
 
-/// <summary>BM25, the dense encoder and their reciprocal-rank fusion on the data's queries: <c>metrics.json</c> and <c>results.md</c>.</summary>
+/// <summary>
+/// BM25, the dense encoder and their fusion (reciprocal-rank and convex, each at its weight) on the data's queries:
+/// <c>metrics.json</c> and <c>results.md</c>.
+/// </summary>
 [JobTask("evaluate", Description = "Dense vs BM25 vs hybrid: MRR@10, nDCG@10, Recall@1/10/100")]
 public sealed class EvaluateTask : JobTask<RetrievalJobOptions>
 {
@@ -51,8 +60,8 @@ public sealed class EvaluateTask : JobTask<RetrievalJobOptions>
         clock.Restart();
         if (options.Model.Weights is not null && options.Training.AdaptEpochs > 0) RetrievalPipeline.Adapt(context, options, encoder, set.Corpus.Passages, cancellation);
         double adaptationSeconds = clock.Elapsed.TotalSeconds;
-        var (denseWeight, weightSource) = RetrievalPipeline.DenseWeight(options.Search, trained);
-        var rankings = RetrievalPipeline.Rank(context, options, set, encoder, denseWeight);
+        List<HybridSearch> hybrids = [.. Enum.GetValues<FusionMethod>().Select(method => RetrievalPipeline.Hybrid(options.Search, trained, method))];
+        var rankings = RetrievalPipeline.Rank(context, options, set, encoder, hybrids);
         var scores = rankings.ToDictionary(r => r.Key, r => RankingMetrics.Score(r.Value, set.Relevant));
         foreach (var (method, s) in scores) context.Logger.LogScores(method, s.Mrr10, s.Ndcg10, s.Recall1, s.Recall10, s.Recall100, s.Queries);
         await context.Artifacts.WriteJsonAsync("metrics.json", new
@@ -63,18 +72,24 @@ public sealed class EvaluateTask : JobTask<RetrievalJobOptions>
             trainingSeconds,
             adaptEpochs = options.Model.Weights is null ? 0 : options.Training.AdaptEpochs,
             adaptationSeconds,
-            denseWeight,
-            denseWeightFrom = weightSource,
+            hybrid = hybrids.ToDictionary(h => h.Label, h => new { h.DenseWeight, weightFrom = h.WeightSource }),
             model = encoder.Spec,
             scores,
         }, cancellation);
-        await context.Artifacts.WriteTextAsync("results.md", Table(set, scores, denseWeight, weightSource), cancellation);
+        await context.Artifacts.WriteTextAsync("results.md", Table(set, scores, hybrids, options.Search.FusionK), cancellation);
     }
 
-    private static string Table(RetrievalSet set, Dictionary<string, RankingScores> scores, double denseWeight, string weightSource)
+    private static string Table(RetrievalSet set, Dictionary<string, RankingScores> scores, IReadOnlyList<HybridSearch> hybrids, int fusionK)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{set.Name}: {set.Corpus.Passages.Count} passages, {set.Queries.Count} queries; hybrid = BM25 + {denseWeight:0.##} × dense in reciprocal-rank fusion ({weightSource}).");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{set.Name}: {set.Corpus.Passages.Count} passages, {set.Queries.Count} queries.");
+        foreach (var h in hybrids)
+        {
+            if (h.Method == FusionMethod.Convex)
+                text.AppendLine(CultureInfo.InvariantCulture, $"- {h.Label}: min-max normalised BM25 + {h.DenseWeight:0.##} × normalised cosine ({h.WeightSource}).");
+            else
+                text.AppendLine(CultureInfo.InvariantCulture, $"- {h.Label}: 1 / ({fusionK} + BM25 rank) + {h.DenseWeight:0.##} / ({fusionK} + dense rank) ({h.WeightSource}).");
+        }
         text.AppendLine();
         text.AppendLine("| method | MRR@10 | nDCG@10 | R@1 | R@10 | R@100 |");
         text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
@@ -173,7 +188,8 @@ public sealed class SearchTask : JobTask<RetrievalJobOptions>
         var index = await VectorIndex.LoadAsync(Path.Combine(folder, IndexTask.Embeddings), cancellation);
         using var trained = RetrievalPipeline.Load(await IndexTask.IndexedModelAsync(folder, cancellation));
         var encoder = trained.Encoder;
-        var (denseWeight, _) = RetrievalPipeline.DenseWeight(options.Search, trained);
+        var hybrid = RetrievalPipeline.Hybrid(options.Search, trained);
+        context.Logger.LogHybrid(hybrid.Method, hybrid.DenseWeight, hybrid.WeightSource);
         using var bm25 = Bm25Index.Open(Path.Combine(folder, IndexTask.Bm25Folder), options.Search.K1, options.Search.B);
         var vectors = RetrievalPipeline.Encode(encoder, [.. queries.Select(q => q.Text)], 0);
         int d = index.Dimension, k = options.Search.TopK;
@@ -182,7 +198,7 @@ public sealed class SearchTask : JobTask<RetrievalJobOptions>
         {
             var lexical = bm25.Search(queries[q].Text, k);
             var dense = index.Search(vectors.AsSpan(q * d, d), k);
-            var methods = new (string Name, List<Hit> Hits)[] { ("dense", dense), ("bm25", lexical), ("hybrid", RetrievalPipeline.Fuse(lexical, dense, options.Search, denseWeight)) };
+            var methods = new (string Name, List<Hit> Hits)[] { ("dense", dense), ("bm25", lexical), ("hybrid", RetrievalPipeline.Fuse(lexical, dense, options.Search, hybrid)) };
             foreach (var (name, hits) in methods)
                 for (int r = 0; r < hits.Count; r++) rows.Add((queries[q].Id, name, r + 1, hits[r].Id, hits[r].Score));
             if (queries.Count == 1)
