@@ -20,11 +20,23 @@ public static class ModelCheckpoint
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
 
+    /// <summary>
+    /// The module's parameters and persistent buffers, each once, under its registered (mamba_ssm) names. TorchSharp's
+    /// <c>state_dict</c> lists a submodule that a property holds a second time under the property's backing field
+    /// (<c>register_module</c> runs the child's reflective registration), which would store such tensors several times.
+    /// </summary>
+    public static Dictionary<string, Tensor> Tensors(nn.Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        var registered = module.named_parameters().Select(p => p.name).Concat(module.named_buffers().Select(b => b.name)).ToHashSet(StringComparer.Ordinal);
+        return module.state_dict().Where(entry => registered.Contains(entry.Key)).ToDictionary(StringComparer.Ordinal);
+    }
+
     /// <summary>Writes <c>model.safetensors</c> and <c>config.json</c> into <paramref name="directory"/>, each atomically.</summary>
     public static void Save<TConfig>(string directory, nn.Module module, TConfig config, IReadOnlyDictionary<string, string>? metadata = null)
     {
         Directory.CreateDirectory(directory);
-        Safetensors.Save(Path.Combine(directory, "model.safetensors"), module.state_dict(), metadata);
+        Safetensors.Save(Path.Combine(directory, "model.safetensors"), Tensors(module), metadata);
         AtomicFile.WriteAllText(Path.Combine(directory, "config.json"), JsonSerializer.Serialize(config, ConfigJson));
     }
 
@@ -52,7 +64,7 @@ public static class ModelCheckpoint
     public static void LoadWeights(nn.Module module, string path, IReadOnlyCollection<string>? ignore = null)
     {
         using var content = Safetensors.Load(path);
-        var expected = module.state_dict();
+        var expected = Tensors(module);
         foreach (var (name, target) in expected)
         {
             if (!content.Tensors.TryGetValue(name, out var source))

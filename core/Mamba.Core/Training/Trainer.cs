@@ -126,7 +126,7 @@ public sealed class Trainer(TrainerOptions options)
     private static void Save(string directory, nn.Module model, AdamW optimizer, FitState state)
     {
         Directory.CreateDirectory(directory);
-        Safetensors.Save(Path.Combine(directory, WeightsFile), model.state_dict());
+        Safetensors.Save(Path.Combine(directory, WeightsFile), ModelCheckpoint.Tensors(model));
         AtomicFile.Write(Path.Combine(directory, OptimizerFile), stream =>
         {
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);

@@ -118,7 +118,7 @@ internal sealed class ForecastPipeline(JobContext context, ForecastOptions optio
             if (mse < best)
             {
                 best = mse;
-                Safetensors.Save(bestWeights, model.state_dict());
+                Safetensors.Save(bestWeights, ModelCheckpoint.Tensors(model));
                 AtomicFile.WriteAllText(bestRecord, mse.ToString("R", CultureInfo.InvariantCulture));
             }
             return mse;

@@ -48,10 +48,22 @@ public sealed class SafetensorsTests : IDisposable
     }
 
     [Fact]
+    public void A_checkpoint_holds_each_parameter_once_under_its_mamba_ssm_name()
+    {
+        var options = new BackboneOptions { ModelDim = 16, Layers = "M1,M2,A", VocabSize = 10, Mamba2 = new() { StateSize = 16, HeadDim = 8 } };
+        using var model = new TokenModel(options);
+        ModelCheckpoint.Save(_dir, model, options);
+
+        using var saved = Safetensors.Load(Path.Combine(_dir, "model.safetensors"));
+        var names = model.named_parameters().Select(p => p.name).Concat(model.named_buffers().Select(b => b.name)).Order(StringComparer.Ordinal);
+        Assert.Equal(names, saved.Tensors.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void A_missing_or_misshapen_tensor_is_named()
     {
         using var model = new TokenModel(new BackboneOptions { ModelDim = 16, Layers = "M1", VocabSize = 10 });
-        var weights = model.state_dict();
+        var weights = ModelCheckpoint.Tensors(model);
         string path = Path.Combine(_dir, "bad.safetensors");
 
         Safetensors.Save(path, weights.Where(kv => kv.Key != "backbone.layers.0.mixer.A_log").ToDictionary());
