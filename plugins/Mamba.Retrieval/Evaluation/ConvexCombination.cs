@@ -16,25 +16,14 @@ public static class ConvexCombination
     /// <paramref name="weights"/> gives one weight per ranking (null: all 1). A ranking whose hits all score the same
     /// gives each of them 1.
     /// </summary>
-    public static List<Hit> Fuse(IReadOnlyList<IReadOnlyList<Hit>> rankings, int depth, IReadOnlyList<double>? weights = null)
+    public static List<Hit> Fuse(IReadOnlyList<IReadOnlyList<Hit>> rankings, int depth, IReadOnlyList<double>? weights = null) =>
+        FusedRanking.Sum(rankings, depth, weights, Normalised);
+
+    /// <summary>The ranking's scores mapped to [0, 1] by its own minimum and maximum (all 1 when they are equal), times <paramref name="weight"/>.</summary>
+    private static IEnumerable<double> Normalised(IReadOnlyList<Hit> ranking, double weight)
     {
-        ArgumentNullException.ThrowIfNull(rankings);
-        if (weights is not null && weights.Count != rankings.Count)
-            throw new ArgumentException($"{weights.Count} weights for {rankings.Count} rankings", nameof(weights));
-        var scores = new Dictionary<string, double>(StringComparer.Ordinal);
-        var order = new List<string>();
-        for (int r = 0; r < rankings.Count; r++)
-        {
-            var ranking = rankings[r];
-            if (ranking.Count == 0) continue;
-            double weight = weights?[r] ?? 1;
-            double min = ranking.Min(h => h.Score), range = ranking.Max(h => h.Score) - min;
-            foreach (var hit in ranking)
-            {
-                if (!scores.ContainsKey(hit.Id)) { scores[hit.Id] = 0; order.Add(hit.Id); }
-                scores[hit.Id] += weight * (range > 0 ? (hit.Score - min) / range : 1);
-            }
-        }
-        return [.. order.Select((id, first) => (id, first)).OrderByDescending(p => scores[p.id]).ThenBy(p => p.first).Take(depth).Select(p => new Hit(p.id, scores[p.id]))];
+        if (ranking.Count == 0) return [];
+        double min = ranking.Min(h => h.Score), range = ranking.Max(h => h.Score) - min;
+        return ranking.Select(h => weight * (range > 0 ? (h.Score - min) / range : 1));
     }
 }

@@ -14,23 +14,6 @@ public static class ReciprocalRankFusion
     /// The fused ranking, best first, cut to <paramref name="depth"/>; ties keep the order of first appearance.
     /// <paramref name="weights"/> gives one weight per ranking (null: all 1).
     /// </summary>
-    public static List<Hit> Fuse(IReadOnlyList<IReadOnlyList<Hit>> rankings, int depth, int k = 60, IReadOnlyList<double>? weights = null)
-    {
-        ArgumentNullException.ThrowIfNull(rankings);
-        if (weights is not null && weights.Count != rankings.Count)
-            throw new ArgumentException($"{weights.Count} weights for {rankings.Count} rankings", nameof(weights));
-        var scores = new Dictionary<string, double>(StringComparer.Ordinal);
-        var order = new List<string>();
-        for (int r = 0; r < rankings.Count; r++)
-        {
-            var ranking = rankings[r];
-            double weight = weights?[r] ?? 1;
-            for (int i = 0; i < ranking.Count; i++)
-            {
-                if (!scores.ContainsKey(ranking[i].Id)) { scores[ranking[i].Id] = 0; order.Add(ranking[i].Id); }
-                scores[ranking[i].Id] += weight / (k + i + 1);
-            }
-        }
-        return [.. order.Select((id, first) => (id, first)).OrderByDescending(p => scores[p.id]).ThenBy(p => p.first).Take(depth).Select(p => new Hit(p.id, scores[p.id]))];
-    }
+    public static List<Hit> Fuse(IReadOnlyList<IReadOnlyList<Hit>> rankings, int depth, int k = 60, IReadOnlyList<double>? weights = null) =>
+        FusedRanking.Sum(rankings, depth, weights, (ranking, weight) => ranking.Select((_, i) => weight / (k + i + 1)));
 }

@@ -194,9 +194,9 @@ internal static class RetrievalPipeline
         encoder.eval();
         var distractors = t.Pairs is null ? trainingParagraphs.Select(p => p.Text) : triplesOfEpoch(1).Select(p => p.Positive);
         var trials = ChooseFusion(context, options, encoder, validation, [.. distractors]);
-        double Best(FusionMethod method) => trials.Where(trial => trial.Method == method).MaxBy(trial => trial.Mrr10)!.DenseWeight;
-        double BestMrr(FusionMethod method) => trials.Where(trial => trial.Method == method).Max(trial => trial.Mrr10);
-        var chosen = new FusionChoice(BestMrr(FusionMethod.Convex) > BestMrr(FusionMethod.Rrf) ? FusionMethod.Convex : FusionMethod.Rrf, Best(FusionMethod.Rrf), Best(FusionMethod.Convex));
+        var best = trials.GroupBy(trial => trial.Method).ToDictionary(group => group.Key, group => group.MaxBy(trial => trial.Mrr10)!);
+        var (rrf, convex) = (best[FusionMethod.Rrf], best[FusionMethod.Convex]);
+        var chosen = new FusionChoice(convex.Mrr10 > rrf.Mrr10 ? FusionMethod.Convex : FusionMethod.Rrf, rrf.DenseWeight, convex.DenseWeight);
         foreach (var method in Enum.GetValues<FusionMethod>())
         {
             string sweep = string.Join(", ", trials.Where(trial => trial.Method == method).Select(trial => string.Create(CultureInfo.InvariantCulture, $"{trial.DenseWeight:0.##} → {trial.Mrr10:F4}")));
