@@ -32,11 +32,12 @@ internal static class MambaHost
 
         var runLog = new RunLog();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        });
+        builder.Logging.AddConsole(o => o.FormatterName = ConsoleLineFormatter.FormatterName)
+            .AddConsoleFormatter<ConsoleLineFormatter, ConsoleLineFormatterOptions>(o =>
+            {
+                o.TimestampFormat = "HH:mm:ss ";
+                o.IncludeStackTraces = verbose;
+            });
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.AddProvider(runLog);
         builder.Logging.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information);

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Mamba.Sdk.Jobs;
 
 namespace Mamba.Ecg;
 
@@ -52,6 +53,7 @@ public sealed class EcgModelOptions
     public double WindowSeconds { get; set; } = 10;
 
     /// <summary>A run folder of an earlier <c>train</c> job whose model to load.</summary>
+    [JobPath(JobPathKind.Directory)]
     public string? Weights { get; set; }
 }
 
@@ -87,6 +89,7 @@ public sealed class EcgJobOptions
     public EcgTrainingSettings Training { get; set; } = new();
 
     /// <summary><c>predict</c>/<c>stream</c>: a WFDB header (<c>.hea</c>) of a real recording, relative to the job file.</summary>
+    [JobPath(JobPathKind.File)]
     public string? Record { get; set; }
 
     /// <summary>Leads to use: 12, 6, 4, 3, 2 or 1 (lead II; MLII is read as II).</summary>

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using Mamba.Sdk.Jobs;
 
 namespace Mamba.Forecasting;
 
@@ -47,10 +48,11 @@ public class ForecastOptions
 }
 
 /// <summary>The series and the protocol.</summary>
-public sealed class DataOptions
+public sealed class DataOptions : IValidatableObject
 {
     /// <summary>The file, relative to the job file.</summary>
     [Required(AllowEmptyStrings = false), Description("Series file (CSV or Parquet), relative to the job file.")]
+    [JobPath(JobPathKind.File)]
     public string Path { get; set; } = "";
 
     /// <summary>A reader name; by default the one claiming the file's extension.</summary>
@@ -76,6 +78,21 @@ public sealed class DataOptions
     /// <summary>Missing values.</summary>
     [Description("error (default), forward-fill or linear.")]
     public MissingValuePolicy Missing { get; set; } = MissingValuePolicy.Error;
+
+    /// <summary>The largest horizon accepted.</summary>
+    public const int MaxHorizon = 100_000;
+
+    /// <inheritdoc/>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        for (int i = 0; i < Horizons.Length; i++)
+        {
+            if (Horizons[i] is < 1 or > MaxHorizon)
+                yield return new ValidationResult($"horizons[{i}] is {Horizons[i]}; a horizon is between 1 and {MaxHorizon} rows", [nameof(Horizons)]);
+        }
+        if (Horizons.Distinct().Count() != Horizons.Length)
+            yield return new ValidationResult($"horizons [{string.Join(", ", Horizons)}] repeat a horizon; each is fitted once", [nameof(Horizons)]);
+    }
 }
 
 /// <summary>S-Mamba's sizes (defaults: the paper's settings scaled for CPU).</summary>
@@ -115,6 +132,7 @@ public sealed class ModelOptions
 
     /// <summary>A finished train or evaluate run folder to take fitted models from, instead of fitting.</summary>
     [Description("Run folder of an earlier train/evaluate run whose models/ to load instead of training (relative to the job file).")]
+    [JobPath(JobPathKind.Directory)]
     public string? Weights { get; set; }
 }
 

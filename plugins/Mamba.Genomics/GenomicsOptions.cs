@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Mamba.Genomics.Data;
 using Mamba.Genomics.Models;
+using Mamba.Sdk.Jobs;
 
 namespace Mamba.Genomics;
 
@@ -9,6 +10,7 @@ public sealed class GenomicsDataOptions : IValidatableObject
 {
     /// <summary>FASTA or FASTQ file (plain or gzip), relative to the job file.</summary>
     [Required(AllowEmptyStrings = false)]
+    [JobPath(JobPathKind.File)]
     public string Sequences { get; set; } = "";
 
     /// <summary>IUPAC ambiguity codes (R, Y, …): mapped to N, or refused.</summary>
@@ -54,6 +56,7 @@ public sealed class GenomicsModelOptions
     public bool Rcps { get; set; }
 
     /// <summary>A run folder of an earlier <c>pretrain</c> job whose model to load (its shape overrides the fields above).</summary>
+    [JobPath(JobPathKind.Directory)]
     public string? Weights { get; set; }
 
     /// <summary>The model shape these options describe.</summary>
@@ -184,6 +187,7 @@ public sealed class GenomicsClassifyOptions
 public sealed class GenomicsVariantOptions
 {
     /// <summary>CSV with <c>record,position,ref,alt</c> (1-based positions), relative to the job file.</summary>
+    [JobPath(JobPathKind.File)]
     public string? File { get; set; }
 
     /// <summary>Bases of context on each side of the variant.</summary>

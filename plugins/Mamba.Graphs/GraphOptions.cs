@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using Mamba.Sdk.Jobs;
 
 namespace Mamba.Graphs;
 
@@ -8,10 +9,12 @@ public sealed class GraphDataOptions
 {
     /// <summary>Edge list (<c>source,target[,weight]</c>), CSV or Parquet, relative to the job file.</summary>
     [Required(AllowEmptyStrings = false), Description("Edge list: CSV or Parquet with source, target and optional weight columns.")]
+    [JobPath(JobPathKind.File)]
     public string Edges { get; set; } = "";
 
     /// <summary>Node table (id, label, optional split), CSV or Parquet, relative to the job file.</summary>
     [Required(AllowEmptyStrings = false), Description("Node table: CSV or Parquet with an id column, a label column and optional split column.")]
+    [JobPath(JobPathKind.File)]
     public string Nodes { get; set; } = "";
 
     /// <summary>Node id column of the node table.</summary>
@@ -121,6 +124,7 @@ public sealed class GmnOptions
     public int DState { get; set; } = 16;
 
     /// <summary>A run folder of an earlier <c>train</c> job whose model to load instead of training.</summary>
+    [JobPath(JobPathKind.Directory)]
     public string? Weights { get; set; }
 }
 

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Mamba.Retrieval.Dense;
+using Mamba.Sdk.Jobs;
 
 namespace Mamba.Retrieval;
 
@@ -36,12 +37,15 @@ public sealed class RetrievalDataOptions
     public DataFormat Format { get; set; } = DataFormat.Files;
 
     /// <summary>Corpus (JSONL, Parquet or a folder of .txt files; the FAQ text for <c>FaqText</c>), relative to the job file.</summary>
+    [JobPath(JobPathKind.FileOrDirectory)]
     public string? Corpus { get; set; }
 
     /// <summary><c>Files</c>: query file (JSONL <c>{id, text}</c> or TSV).</summary>
+    [JobPath(JobPathKind.File)]
     public string? Queries { get; set; }
 
     /// <summary><c>Files</c>: relevance judgments (TREC qrels or JSONL <c>{query, passage, relevance}</c>).</summary>
+    [JobPath(JobPathKind.File)]
     public string? Judgments { get; set; }
 
     /// <summary>Corpus field holding the id.</summary>
@@ -97,6 +101,7 @@ public sealed class RetrievalModelOptions
     /// Tokens: absent for UTF-8 bytes; <c>r50k_base</c> for GPT-2's byte-level BPE (bundled); or a WordPiece vocabulary
     /// (<c>vocab.txt</c>, one token per line), relative to the job file.
     /// </summary>
+    [JobPath(JobPathKind.File)]
     public string? Vocabulary { get; set; }
 
     /// <summary>Longer passages are encoded whole, through the recurrent state in chunks of this many tokens, instead of cut.</summary>
@@ -104,6 +109,7 @@ public sealed class RetrievalModelOptions
     public int StreamChunk { get; set; } = 4096;
 
     /// <summary>A run folder of an earlier <c>train</c> job whose encoder to load instead of training.</summary>
+    [JobPath(JobPathKind.Directory)]
     public string? Weights { get; set; }
 }
 
@@ -149,6 +155,7 @@ public sealed class RetrievalTrainingOptions
     public double AdaptLearningRate { get; set; } = 3e-4;
 
     /// <summary>Supervised pairs (JSONL <c>{query, positive, negative?}</c>) used instead of inverse-cloze pairs.</summary>
+    [JobPath(JobPathKind.File)]
     public string? Pairs { get; set; }
 
     /// <summary>Seed.</summary>
@@ -162,6 +169,7 @@ public sealed class SearchOptions
     public string? Query { get; set; }
 
     /// <summary><c>search</c>: a run folder of an <c>index</c> job.</summary>
+    [JobPath(JobPathKind.Directory)]
     public string? Index { get; set; }
 
     /// <summary>Hits kept per query.</summary>

@@ -3,6 +3,7 @@ using Mamba.Tracking.Motion;
 using Mamba.Tracking.Simulation;
 using Mamba.Tracking.Tracking;
 using Mamba.Tracking.Training;
+using Mamba.Sdk.Jobs;
 
 namespace Mamba.Tracking;
 
@@ -32,6 +33,7 @@ public sealed class SyntheticOptions
 public sealed class TrajectoryOptions
 {
     /// <summary>CSV with <c>time_utc</c>, <c>x_m</c>, <c>y_m</c>, relative to the job file.</summary>
+    [JobPath(JobPathKind.File)]
     public string? Path { get; set; }
 
     /// <summary>Seconds between points; other spacings cut the track into segments.</summary>
@@ -58,6 +60,7 @@ public sealed class TrackingJobOptions
     public SyntheticOptions Synthetic { get; set; } = new();
 
     /// <summary>A folder of MOTChallenge sequences (<c>&lt;name&gt;/seqinfo.ini</c>, <c>det/det.txt</c>, <c>gt/gt.txt</c>) to track or evaluate on.</summary>
+    [JobPath(JobPathKind.Directory)]
     public string? Sequences { get; set; }
 
     /// <summary><c>forecast</c>: the trajectory.</summary>
@@ -77,5 +80,6 @@ public sealed class TrackingJobOptions
     public string Motion { get; set; } = "mamba";
 
     /// <summary>The run folder of an earlier <c>train</c> job whose predictor to use instead of training one.</summary>
+    [JobPath(JobPathKind.Directory)]
     public string? Weights { get; set; }
 }

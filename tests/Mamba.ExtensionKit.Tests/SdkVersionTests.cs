@@ -29,7 +29,7 @@ public sealed class SdkVersionTests(ThirdPartyWorkspace workspace)
 
         var plugin = ListedPlugin(host);
         Assert.Equal("incompatible", (string)plugin["status"]!);
-        Assert.Equal($"needs SDK [1.0.0, 2.0.0), this host has SDK {version}", (string)plugin["reason"]!);
+        Assert.Equal($"needs SDK [{ThirdPartyWorkspace.SdkMajorMinor}.0, 2.0.0), this host has SDK {version}", (string)plugin["reason"]!);
         var (code, errors) = RunSampleJob(host);
         Assert.Equal(3, code);
         Assert.Contains($"this host has SDK {version}", errors, StringComparison.Ordinal);
@@ -64,7 +64,7 @@ public sealed class SdkVersionTests(ThirdPartyWorkspace workspace)
 
     private JsonNode ListedPlugin(string host)
     {
-        using var mamba = new MambaProcess(host, workspace.Root, null, ["plugins", "list", "--json", "--plugins", workspace.PluginsFolder]);
+        using var mamba = new MambaProcess(host, workspace.Root, null, ["plugins", "list", "--json", "--load", "--plugins", workspace.PluginsFolder]);
         Assert.Equal(0, mamba.WaitForExit(TimeSpan.FromMinutes(2)));
         return JsonNode.Parse(mamba.Output)!["plugins"]!.AsArray().Single(p => (string)p!["id"]! == ThirdPartyWorkspace.TemplatePluginId)!;
     }

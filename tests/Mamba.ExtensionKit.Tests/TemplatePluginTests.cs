@@ -29,8 +29,8 @@ public sealed class TemplatePluginTests(ThirdPartyWorkspace workspace)
         var (code, output, errors) = MambaProcess.Run(workspace.Root, "plugins", "list", "--json", "--plugins", workspace.PluginsFolder);
         Assert.True(code == 0, errors);
         var plugin = JsonNode.Parse(output)!["plugins"]!.AsArray().Single(p => (string)p!["id"]! == ThirdPartyWorkspace.TemplatePluginId)!;
-        Assert.True((string)plugin["status"]! == "loaded", $"{plugin["status"]}: {plugin["reason"]}");
-        Assert.Equal("[1.0.0, 2.0.0)", (string)plugin["sdk"]!);
+        Assert.True((string)plugin["status"]! == "compatible", $"{plugin["status"]}: {plugin["reason"]}");
+        Assert.Equal($"[{ThirdPartyWorkspace.SdkMajorMinor}.0, 2.0.0)", (string)plugin["sdk"]!);
 
         string job = Path.Combine(workspace.TemplatePluginLayout, "jobs", "sample.json");
         (code, output, errors) = MambaProcess.Run(workspace.Root, "run", job, "--plugins", workspace.PluginsFolder, "--out", Path.Combine(workspace.Root, "runs"));
@@ -51,7 +51,7 @@ public sealed class TemplatePluginTests(ThirdPartyWorkspace workspace)
         Assert.Equal(["WeatherTools.deps.json", "WeatherTools.dll", "WeatherTools.pdb", "data/SOURCES.md", "data/sample.tsv", "jobs/sample.json", "plugin.json"], files);
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(workspace.TemplatePluginLayout, "plugin.json")))!;
         Assert.Equal(ThirdPartyWorkspace.TemplatePluginId, (string)manifest["id"]!);
-        Assert.Equal("[1.0,2.0)", (string)manifest["sdk"]!);
+        Assert.Equal($"[{ThirdPartyWorkspace.SdkMajorMinor},2.0)", (string)manifest["sdk"]!);
     }
 
     [Fact]

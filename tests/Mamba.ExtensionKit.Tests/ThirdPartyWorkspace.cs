@@ -40,6 +40,9 @@ public sealed class ThirdPartyWorkspace : IDisposable
     /// <summary>The SDK version this repository builds (Directory.Build.props).</summary>
     public static string SdkVersion => Metadata("MambaSdkVersion");
 
+    /// <summary>The SDK's major.minor: plugins built against it accept [major.minor, next major).</summary>
+    public static string SdkMajorMinor => string.Join('.', SdkVersion.Split('.')[..2]);
+
     public static string HostDirectory => Path.GetDirectoryName(Metadata("HostAssembly"))!;
 
     public string Root { get; }

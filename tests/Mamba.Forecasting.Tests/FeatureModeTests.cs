@@ -1,6 +1,7 @@
 using Mamba.Forecasting;
 using Mamba.Forecasting.Data;
 using Mamba.Sdk.Data;
+using Mamba.Sdk.Jobs;
 
 namespace Mamba.Forecasting.Tests;
 
@@ -19,7 +20,7 @@ public sealed class FeatureModeTests
     [InlineData(FeatureMode.S, "b", new[] { 1 }, new[] { 1 })]
     public void Feature_mode_chooses_inputs_and_outputs(FeatureMode mode, string? target, int[] inputs, int[] outputs)
     {
-        var data = ForecastDataset.Prepare(Frame(), new DataOptions { Path = "synthetic.csv", Lookback = 4, Features = mode, Target = target });
+        var data = ForecastDataset.Prepare(Frame(), new DataOptions { Path = "synthetic.csv", Lookback = 4, Horizons = [2], Features = mode, Target = target });
 
         Assert.Equal(inputs, data.InputColumns);
         Assert.Equal(outputs, data.OutputColumns);
@@ -31,7 +32,7 @@ public sealed class FeatureModeTests
     [Fact]
     public void Windows_hold_the_next_rows_after_their_lookback()
     {
-        var data = ForecastDataset.Prepare(Frame(), new DataOptions { Path = "synthetic.csv", Lookback = 4, Features = FeatureMode.S, Target = "a" });
+        var data = ForecastDataset.Prepare(Frame(), new DataOptions { Path = "synthetic.csv", Lookback = 4, Horizons = [2], Features = FeatureMode.S, Target = "a" });
         using var windows = data.Windows(data.Splits.Test, 2, "test");
         // Column a is 0, 1, 2…; unscaled, window w's targets are rows start+w+4 and start+w+5.
         using var first = data.Unscale(windows.Targets[0]);
@@ -41,7 +42,8 @@ public sealed class FeatureModeTests
     [Fact]
     public void An_unknown_target_names_the_columns()
     {
-        var e = Assert.Throws<DataFormatException>(() => ForecastDataset.Prepare(Frame(), new DataOptions { Path = "synthetic.csv", Lookback = 4, Target = "z" }));
-        Assert.Contains("no column named 'z' (columns: a, b, c)", e.Message);
+        var e = Assert.Throws<JobOptionsException>(() => ForecastDataset.Prepare(Frame(), new DataOptions { Path = "synthetic.csv", Lookback = 4, Horizons = [2], Target = "z" }));
+        Assert.Equal("options.data.target", e.KeyPath);
+        Assert.Contains("'z' is not a column of synthetic.csv; its columns: a, b, c", e.Message);
     }
 }

@@ -1,6 +1,7 @@
 using Mamba.Forecasting;
 using Mamba.Forecasting.Data;
 using Mamba.Sdk.Data;
+using Mamba.Sdk.Jobs;
 
 namespace Mamba.Forecasting.Tests;
 
@@ -49,10 +50,41 @@ public sealed class ReaderTests : IDisposable
     public void Too_few_rows_for_lookback_plus_horizon_names_the_file_and_split()
     {
         string path = Write("d.csv", "date,x\n" + string.Concat(Enumerable.Range(0, 50).Select(i => $"{new DateTime(2020, 1, 1).AddDays(i):yyyy-MM-dd},{i}\n")));
-        var data = ForecastDataset.Prepare(new SeriesCsvReader().Read(path, default), new DataOptions { Path = path, Lookback = 10 });
+        var frame = new SeriesCsvReader().Read(path, default);
+
+        var refused = Assert.Throws<JobOptionsException>(() => ForecastDataset.Prepare(frame, new DataOptions { Path = path, Lookback = 10, Horizons = [2, 24] }));
+        Assert.Equal("options.data.horizons[1]", refused.KeyPath);
+        Assert.Contains($"horizon 24 with lookback 10 needs 34 rows in every split, but the validation split of {path} (50 rows", refused.Message);
+
+        var data = ForecastDataset.Prepare(frame, new DataOptions { Path = path, Lookback = 10, Horizons = [2] });
         var e = Assert.Throws<DataFormatException>(() => data.Windows(data.Splits.Test, 24, "test"));
         Assert.Contains(path, e.Message);
         Assert.Contains("too few rows for lookback + horizon", e.Message);
+    }
+
+    [Fact]
+    public void A_lookback_longer_than_the_training_split_is_refused_naming_the_option()
+    {
+        string path = Write("short.csv", "date,x\n" + string.Concat(Enumerable.Range(0, 50).Select(i => $"{new DateTime(2020, 1, 1).AddDays(i):yyyy-MM-dd},{i}\n")));
+        var frame = new SeriesCsvReader().Read(path, default);
+
+        var e = Assert.Throws<JobOptionsException>(() => ForecastDataset.Prepare(frame, new DataOptions { Path = path, Lookback = 96, Horizons = [1] }));
+
+        Assert.Equal("options.data.lookback", e.KeyPath);
+        Assert.Contains($"lookback 96 does not fit {path}: its 50 rows", e.Message);
+        Assert.Contains("use a lookback of at most 35", e.Message);
+    }
+
+    [Fact]
+    public void A_repeated_column_name_is_refused_naming_it()
+    {
+        string path = Write("twice.csv", "date,x,x\n2020-01-01,1,2\n");
+
+        var e = Assert.Throws<DataFormatException>(() => new SeriesCsvReader().Read(path, default));
+
+        Assert.Equal(1, e.Row);
+        Assert.Equal("x", e.Column);
+        Assert.Contains("the header names 'x' 2 times", e.Message);
     }
 
     [Fact]

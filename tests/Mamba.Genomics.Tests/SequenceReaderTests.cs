@@ -94,6 +94,60 @@ public sealed class SequenceReaderTests : IDisposable
         Assert.Contains("3 quality values for 4 bases", error.Message, StringComparison.Ordinal);
     }
 
+    private static async Task<byte[]> Gzip(string text)
+    {
+        using var buffer = new MemoryStream();
+        await using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+        await using (var writer = new StreamWriter(gzip))
+            await writer.WriteAsync(text);
+        return buffer.ToArray();
+    }
+
+    private static string Genome(int lines, int seed)
+    {
+        var random = new Random(seed);
+        var text = new System.Text.StringBuilder(">chr synthetic\n");
+        for (int i = 0; i < lines; i++) text.Append(string.Concat(Enumerable.Range(0, 60).Select(_ => "ACGT"[random.Next(4)]))).Append('\n');
+        return text.ToString();
+    }
+
+    [Fact]
+    public async Task A_truncated_gzip_file_is_an_error_naming_it_not_a_shorter_sequence()
+    {
+        byte[] whole = await Gzip(Genome(5000, 1));                        // 300,000 synthetic bases
+        string path = Path.Combine(folder, "cut.fa.gz");
+        await File.WriteAllBytesAsync(path, whole[..(whole.Length / 3)]);
+
+        var error = await Assert.ThrowsAsync<DataFormatException>(() => Read(path));
+
+        Assert.Equal(path, error.File);
+        Assert.Contains("the gzip data is truncated or corrupt", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_gzip_file_with_a_damaged_checksum_is_an_error()
+    {
+        byte[] bytes = await Gzip(Genome(50, 2));
+        bytes[^8] ^= 0xFF;                                                  // the CRC-32 in the trailer
+        string path = Path.Combine(folder, "crc.fa.gz");
+        await File.WriteAllBytesAsync(path, bytes);
+
+        await Assert.ThrowsAsync<DataFormatException>(() => Read(path));
+    }
+
+    [Fact]
+    public async Task Concatenated_gzip_members_read_as_one_file_as_bgzip_writes_them()
+    {
+        string first = Genome(10, 3), second = Genome(10, 4).Replace(">chr", ">chr2", StringComparison.Ordinal);
+        string path = Path.Combine(folder, "members.fa.gz");
+        await File.WriteAllBytesAsync(path, [.. await Gzip(first), .. await Gzip(second)]);
+
+        var records = await Read(path);
+
+        Assert.Equal(["chr", "chr2"], records.Select(r => r.Id));
+        Assert.Equal(600, records[1].Bases.Length);
+    }
+
     [Theory]
     [InlineData("not-fasta.txt", new[] { "id,value", "1,2" }, "not FASTA or FASTQ")]
     [InlineData("empty-record.fa", new[] { ">a", "ACGT", ">b", ">c", "AC" }, "record 'b' has no bases")]

@@ -50,6 +50,31 @@ public sealed class GraphFilesTests : IDisposable
     }
 
     [Fact]
+    public async Task An_edge_row_with_one_field_names_file_and_row()
+    {
+        string nodes = Write("nodes.csv", "id,label", "a,x", "b,y");
+        string edges = Write("edges.csv", "source,target", "a,b", "b");
+
+        var error = await Assert.ThrowsAsync<DataFormatException>(() => GraphFiles.ReadAsync(edges, nodes, new GraphDataOptions(), CancellationToken.None));
+
+        Assert.Equal(edges, error.File);
+        Assert.Equal(3, error.Row);
+        Assert.Contains("1 fields, the header has 2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_repeated_column_name_is_refused_naming_it()
+    {
+        string nodes = Write("nodes.csv", "id,label,label", "a,x,y");
+        string edges = Write("edges.csv", "source,target", "a,a");
+
+        var error = await Assert.ThrowsAsync<DataFormatException>(() => GraphFiles.ReadAsync(edges, nodes, new GraphDataOptions(), CancellationToken.None));
+
+        Assert.Equal("label", error.Column);
+        Assert.Contains("the header names 'label' 2 times", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_duplicate_node_id_is_refused_with_both_rows()
     {
         string nodes = Write("nodes.csv", "id,label", "a,x", "b,y", "a,y");

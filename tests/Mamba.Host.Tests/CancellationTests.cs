@@ -36,7 +36,7 @@ public sealed class CancellationTests : IClassFixture<PluginWorkspace>
     {
         var (code, _, errors) = workspace.Mamba("run", workspace.WriteJob("never-ran", "alpha", "echo", new { message = "x" }), "--resume", "--out", Path.Combine(workspace.Root, "runs"));
         Assert.Equal(2, code);
-        Assert.Contains("no unfinished run", errors);
+        Assert.Contains("--resume: no interrupted run of 'never-ran' to resume", errors);
     }
 
     [Fact]

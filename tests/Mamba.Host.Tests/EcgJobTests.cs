@@ -51,7 +51,9 @@ public sealed class EcgJobTests : IDisposable
     [Fact]
     public void A_lead_set_the_record_lacks_is_refused_naming_the_option()
     {
-        var (code, _, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "mitdb208-predict.json"), "--out", Path.Combine(root, "runs"), .. Tiny, "--set", "leadSet=12"]);
+        // Any existing folder passes the weights path check; the lead set is refused before weights are read.
+        var (code, _, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "mitdb208-predict.json"), "--out", Path.Combine(root, "runs"), .. Tiny,
+            "--set", "leadSet=12", "--set", $"model.weights={root}"]);
 
         Assert.Equal(2, code);
         Assert.Contains("options.leadSet", errors, StringComparison.Ordinal);
@@ -64,7 +66,8 @@ public sealed class EcgJobTests : IDisposable
         string header = Path.Combine(root, "broken.hea");
         File.WriteAllText(header, "broken 1 360 100\nbroken.dat 311 200 11 1024 0 0 0 MLII\n");
 
-        var (code, _, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "mitdb208-stream.json"), "--out", Path.Combine(root, "runs"), .. Tiny, "--set", $"record={header}"]);
+        var (code, _, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "mitdb208-stream.json"), "--out", Path.Combine(root, "runs"), .. Tiny,
+            "--set", $"record={header}", "--set", $"model.weights={root}"]);
 
         Assert.Equal(1, code);
         Assert.Contains($"{header}, row 2: signal format 311 is not supported", errors, StringComparison.Ordinal);

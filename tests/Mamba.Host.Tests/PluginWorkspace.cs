@@ -57,9 +57,11 @@ public sealed class PluginWorkspace : IDisposable
         return RunFolder(output);
     }
 
-    private void AddVariant(string id, string from, string to, string? sdk)
+    /// <summary>Copies plugin <paramref name="id"/>'s version <paramref name="from"/> as version <paramref name="to"/> (once), here or under <paramref name="searchFolder"/>.</summary>
+    public void AddVariant(string id, string from, string to, string? sdk, string? searchFolder = null)
     {
-        string target = Path.Combine(Plugins, id, to);
+        string target = Path.Combine(searchFolder ?? Plugins, id, to);
+        if (Directory.Exists(target)) return;
         Copy(Path.Combine(Plugins, id, from), target);
         var manifest = ReadJson(Path.Combine(target, "plugin.json"));
         manifest["version"] = to;

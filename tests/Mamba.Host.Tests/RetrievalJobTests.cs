@@ -127,8 +127,10 @@ public sealed class RetrievalJobTests : IDisposable
         string empty = Write("empty.jsonl");
         string queries = Write("queries.tsv", "q1\tx");
         string qrels = Write("qrels.txt", "q1 0 d404 1");
+        // Any existing folder passes the weights path check; the data is read, and refused, before weights are loaded.
         (int, string) Evaluate(string c) { var (code, _, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "reuters-evaluate.json"), "--out", Path.Combine(root, "runs"), .. Tiny,
-            "--set", "data.format=Files", "--set", $"data.corpus={c}", "--set", "data.textField=text", "--set", $"data.queries={queries}", "--set", $"data.judgments={qrels}"]); return (code, errors); }
+            "--set", "data.format=Files", "--set", $"data.corpus={c}", "--set", "data.textField=text", "--set", $"data.queries={queries}", "--set", $"data.judgments={qrels}",
+            "--set", $"model.weights={root}"]); return (code, errors); }
 
         var duplicate = Evaluate(corpus);
         var unknown = Evaluate(good);

@@ -87,6 +87,19 @@ public sealed class DataTests : IDisposable
     }
 
     [Fact]
+    public void A_truncated_gzip_faq_is_an_error_naming_the_file()
+    {
+        byte[] whole = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "data", "debian-faq.en.txt.gz"));
+        string path = Path.Combine(Directory.CreateTempSubdirectory("faq-").FullName, "cut.txt.gz");
+        File.WriteAllBytes(path, whole[..(whole.Length / 2)]);
+
+        var error = Assert.Throws<DataFormatException>(() => FaqText.Read(path, "cut"));
+
+        Assert.Equal(path, error.File);
+        Assert.Contains("truncated or corrupt", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Inverse_cloze_removes_the_query_sentence_from_its_paragraph()
     {
         var paragraph = new Passage("p", "", "The first one. The second one! Is this the third? \"Yes,\" the fourth said.");

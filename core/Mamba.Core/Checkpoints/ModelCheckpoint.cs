@@ -59,7 +59,8 @@ public static class ModelCheckpoint
     /// <summary>
     /// Loads weights into <paramref name="module"/> from a safetensors file. Every parameter and buffer must be present
     /// with its shape; tensors the module lacks are errors except those named in <paramref name="ignore"/> (such as a
-    /// tied <c>lm_head.weight</c>). Nothing is copied unless everything fits. Values are cast to each parameter's dtype.
+    /// tied <c>lm_head.weight</c>). Nothing is copied unless everything fits and every floating value is finite. Values
+    /// are cast to each parameter's dtype.
     /// </summary>
     public static void LoadWeights(nn.Module module, string path, IReadOnlyCollection<string>? ignore = null)
     {
@@ -72,6 +73,8 @@ public static class ModelCheckpoint
             if (!source.shape.SequenceEqual(target.shape))
                 throw new CheckpointMismatchException(
                     $"{path}: tensor '{name}' has shape [{string.Join(", ", source.shape)}]; the model expects [{string.Join(", ", target.shape)}].");
+            if (!AllFinite(source))
+                throw new CheckpointMismatchException($"{path}: tensor '{name}' holds NaN or infinite values; the weights are unusable.");
         }
         var unexpected = content.Tensors.Keys.Where(k => !expected.ContainsKey(k) && !(ignore?.Contains(k) ?? false)).Order().ToList();
         if (unexpected.Count > 0)
@@ -80,6 +83,13 @@ public static class ModelCheckpoint
         using var noGrad = no_grad();
         foreach (var (name, target) in expected)
             target.copy_(content.Tensors[name].to(target.dtype, target.device));
+    }
+
+    private static bool AllFinite(Tensor tensor)
+    {
+        if (!tensor.is_floating_point()) return true;
+        using var scope = NewDisposeScope();
+        return isfinite(tensor).all().item<bool>();
     }
 }
 

@@ -19,6 +19,8 @@ public static class Safetensors
 {
     private const long MaxHeaderBytes = 100L << 20;
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private static readonly Dictionary<ScalarType, (string Name, int Size)> Types = new()
     {
         [ScalarType.Float32] = ("F32", 4),
@@ -99,7 +101,13 @@ public static class Safetensors
         JsonObject header;
         try
         {
-            header = JsonNode.Parse(json) as JsonObject ?? throw new SafetensorsFormatException($"{source}: the header is not a JSON object.");
+            // Strict UTF-8 first: the JSON reader accepts invalid bytes inside strings and only fails on reading them.
+            StrictUtf8.GetCharCount(json);
+            header = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject ?? throw new SafetensorsFormatException($"{source}: the header is not a JSON object.");
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new SafetensorsFormatException($"{source}: the header is not UTF-8 text ({e.Message}).");
         }
         catch (JsonException e)
         {
@@ -112,14 +120,22 @@ public static class Safetensors
         {
             if (name == "__metadata__")
             {
-                foreach (var (key, value) in node as JsonObject ?? [])
-                    metadata[key] = value?.GetValue<string>() ?? "";
+                if (node is not JsonObject values)
+                    throw new SafetensorsFormatException($"{source}: __metadata__ must be an object of strings, got {node?.GetValueKind().ToString() ?? "null"}.");
+                foreach (var (key, value) in values)
+                {
+                    if (value is not JsonValue text || text.GetValueKind() != JsonValueKind.String)
+                        throw new SafetensorsFormatException($"{source}: __metadata__ '{key}' must be a string, got {value?.ToJsonString() ?? "null"}.");
+                    metadata[key] = text.GetValue<string>();
+                }
                 continue;
             }
             entries.Add(ParseEntry(source, name, node));
         }
 
         long dataLength = entries.Count == 0 ? 0 : entries.Max(e => e.End);
+        if (dataLength > Array.MaxLength)
+            throw new SafetensorsFormatException($"{source}: the header describes {dataLength} data bytes; this reader takes at most {Array.MaxLength}.");
         if (stream.CanSeek && dataLength > stream.Length - 8 - (long)headerLength)
             throw new SafetensorsFormatException(
                 $"{source}: truncated: the header describes {dataLength} data bytes but the file holds {stream.Length - 8 - (long)headerLength}.");
@@ -145,13 +161,23 @@ public static class Safetensors
             string dtype = entry["dtype"]?.GetValue<string>() ?? throw new SafetensorsFormatException($"{source}: tensor '{name}': no dtype.");
             var type = Types.FirstOrDefault(t => t.Value.Name == dtype);
             if (type.Value.Name is null) throw new SafetensorsFormatException($"{source}: tensor '{name}': unsupported dtype {dtype}.");
-            long[] shape = entry["shape"]?.AsArray().Select(d => d!.GetValue<long>()).ToArray()
+            long[] shape = entry["shape"]?.AsArray().Select(Integer).ToArray()
                 ?? throw new SafetensorsFormatException($"{source}: tensor '{name}': no shape.");
-            var offsets = entry["data_offsets"]?.AsArray().Select(d => d!.GetValue<long>()).ToArray();
+            var offsets = entry["data_offsets"]?.AsArray().Select(Integer).ToArray();
             if (offsets is not { Length: 2 } || offsets[0] < 0 || offsets[1] < offsets[0])
                 throw new SafetensorsFormatException($"{source}: tensor '{name}': data_offsets must be [begin, end] with 0 ≤ begin ≤ end.");
-            long expected = shape.Aggregate(1L, (a, b) => a * b) * type.Value.Size;
-            if (shape.Any(d => d < 0) || offsets[1] - offsets[0] != expected)
+            if (shape.Any(d => d < 0))
+                throw new SafetensorsFormatException($"{source}: tensor '{name}': shape [{string.Join(", ", shape)}] has a negative size.");
+            long expected;
+            try
+            {
+                expected = checked(shape.Aggregate(1L, (a, b) => a * b) * type.Value.Size);
+            }
+            catch (OverflowException)
+            {
+                throw new SafetensorsFormatException($"{source}: tensor '{name}': shape [{string.Join(", ", shape)}] {dtype} overflows 64-bit byte counts.");
+            }
+            if (offsets[1] - offsets[0] != expected)
                 throw new SafetensorsFormatException(
                     $"{source}: tensor '{name}': shape [{string.Join(", ", shape)}] {dtype} needs {expected} bytes but data_offsets span {offsets[1] - offsets[0]}.");
             return (name, type.Key, shape, offsets[0], offsets[1]);
@@ -161,6 +187,9 @@ public static class Safetensors
             throw new SafetensorsFormatException($"{source}: tensor '{name}': malformed entry ({e.Message}).");
         }
     }
+
+    private static long Integer(JsonNode? node) =>
+        node is JsonValue value ? value.GetValue<long>() : throw new FormatException($"expected an integer, got {node?.ToJsonString() ?? "null"}");
 }
 
 /// <summary>The tensors and metadata of a safetensors file; disposing it disposes the tensors.</summary>

@@ -19,7 +19,8 @@ namespace Mamba.Core.Training;
 /// </remarks>
 public sealed class Trainer(TrainerOptions options)
 {
-    private const string StateFile = "trainer.json", WeightsFile = "model.safetensors", OptimizerFile = "optimizer.bin", RandomFile = "rng.safetensors";
+    private const string StateFile = "trainer.json", WeightsFile = "model.safetensors", OptimizerFile = "optimizer.bin",
+        RandomFile = "rng.safetensors", BestWeightsFile = "best.safetensors";
 
     /// <summary>The settings.</summary>
     public TrainerOptions Options { get; } = Validated(options);
@@ -27,9 +28,13 @@ public sealed class Trainer(TrainerOptions options)
     /// <summary>
     /// Trains <paramref name="model"/>. <paramref name="batches"/> gives epoch e's batches (e from 1); <paramref name="loss"/>
     /// maps a batch to a scalar loss; <paramref name="validate"/> (lower is better) runs after each epoch.
-    /// With <paramref name="checkpointDirectory"/>, progress is saved there and a run finding a checkpoint resumes it.
-    /// On cancellation the trainer checkpoints (when it has a directory) and throws <see cref="OperationCanceledException"/>.
+    /// With <paramref name="checkpointDirectory"/>, progress is saved there as a <see cref="CheckpointSet"/> (published
+    /// whole, verified on resume) and a run finding a checkpoint resumes it. On cancellation the trainer checkpoints
+    /// (when it has a directory) and throws <see cref="OperationCanceledException"/>. With
+    /// <see cref="TrainerOptions.RestoreBestWeights"/> and validation, the best epoch's weights are kept (in the
+    /// checkpoint when there is one, else in memory) and are the model's weights when Fit returns.
     /// </summary>
+    /// <exception cref="TrainingDivergedException">The loss or the gradient norm stopped being finite; the last checkpoint is kept.</exception>
     public TrainingResult Fit<TBatch>(
         nn.Module model,
         Func<int, IReadOnlyList<TBatch>> batches,
@@ -42,8 +47,12 @@ public sealed class Trainer(TrainerOptions options)
         random.manual_seed(Options.Seed);
         var optimizer = CreateOptimizer(model);
         var state = new FitState();
-        if (checkpointDirectory is not null && File.Exists(Path.Combine(checkpointDirectory, StateFile)))
-            state = Restore(checkpointDirectory, model, optimizer);
+        using var best = new BestWeights(Options.RestoreBestWeights && validate is not null, checkpointDirectory);
+        if (checkpointDirectory is not null && Restore(checkpointDirectory, model, optimizer) is { } restored)
+        {
+            state = restored.State;
+            best.Resume(restored.Set);
+        }
 
         long totalSteps = 0;
         double lastLoss = state.LastLoss;
@@ -59,7 +68,7 @@ public sealed class Trainer(TrainerOptions options)
             {
                 if (cancellation.IsCancellationRequested)
                 {
-                    if (checkpointDirectory is not null) Save(checkpointDirectory, model, optimizer, state with { Epoch = epoch - 1, LastLoss = lastLoss });
+                    if (checkpointDirectory is not null) Save(checkpointDirectory, model, optimizer, state with { Epoch = epoch - 1, LastLoss = lastLoss }, best);
                     cancellation.ThrowIfCancellationRequested();
                 }
 
@@ -68,15 +77,24 @@ public sealed class Trainer(TrainerOptions options)
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
                 optimizer.zero_grad();
                 var value = loss(epochBatches[i]);
+                double stepLoss = value.item<float>();
+                // Checked before the step: one non-finite update would poison every weight the optimizer touches.
+                if (!double.IsFinite(stepLoss))
+                    throw Diverged("training loss", stepLoss, state.Step + 1, epoch, i + 1, epochBatches.Count, checkpointDirectory);
                 value.backward();
-                if (Options.GradientClipNorm > 0) nn.utils.clip_grad_norm_(model.parameters(), Options.GradientClipNorm);
+                if (Options.GradientClipNorm > 0)
+                {
+                    double norm = nn.utils.clip_grad_norm_(model.parameters(), Options.GradientClipNorm);
+                    if (!double.IsFinite(norm))
+                        throw Diverged("gradient norm", norm, state.Step + 1, epoch, i + 1, epochBatches.Count, checkpointDirectory);
+                }
                 optimizer.step();
-                lastLoss = value.item<float>();
+                lastLoss = stepLoss;
                 state = state with { Step = state.Step + 1, StepInEpoch = i + 1 };
                 progress?.Report(new TrainingProgress(epoch, Options.Epochs, state.Step, totalSteps, lastLoss, lr, null));
 
                 if (checkpointDirectory is not null && Options.CheckpointEverySteps > 0 && state.Step % Options.CheckpointEverySteps == 0)
-                    Save(checkpointDirectory, model, optimizer, state with { Epoch = epoch - 1, LastLoss = lastLoss });
+                    Save(checkpointDirectory, model, optimizer, state with { Epoch = epoch - 1, LastLoss = lastLoss }, best);
             }
 
             state = state with { Epoch = epoch, StepInEpoch = 0, LastLoss = lastLoss };
@@ -86,14 +104,17 @@ public sealed class Trainer(TrainerOptions options)
                 double metric;
                 using (no_grad()) metric = validate();
                 progress?.Report(new TrainingProgress(epoch, Options.Epochs, state.Step, totalSteps, lastLoss, LearningRateAt(state.Step - 1, totalSteps), metric));
-                state = metric < (state.BestMetric ?? double.PositiveInfinity)
+                bool improved = metric < (state.BestMetric ?? double.PositiveInfinity);
+                state = improved
                     ? state with { BestMetric = metric, BestEpoch = epoch, EpochsWithoutImprovement = 0 }
                     : state with { EpochsWithoutImprovement = state.EpochsWithoutImprovement + 1 };
+                if (improved) best.Capture(model);
                 stoppedEarly = Options.EarlyStoppingPatience is { } patience && state.EpochsWithoutImprovement >= patience;
             }
             state = state with { StoppedEarly = stoppedEarly };
-            if (checkpointDirectory is not null) Save(checkpointDirectory, model, optimizer, state);
+            if (checkpointDirectory is not null) Save(checkpointDirectory, model, optimizer, state, best);
         }
+        best.RestoreInto(model);
         return new TrainingResult(state.Epoch, state.Step, state.BestMetric, state.BestEpoch, state.StoppedEarly, lastLoss);
     }
 
@@ -123,23 +144,31 @@ public sealed class Trainer(TrainerOptions options)
         ], Options.LearningRate, Options.Beta1, Options.Beta2);
     }
 
-    private static void Save(string directory, nn.Module model, AdamW optimizer, FitState state)
+    private static void Save(string directory, nn.Module model, AdamW optimizer, FitState state, BestWeights best)
     {
-        Directory.CreateDirectory(directory);
-        Safetensors.Save(Path.Combine(directory, WeightsFile), ModelCheckpoint.Tensors(model));
-        AtomicFile.Write(Path.Combine(directory, OptimizerFile), stream =>
+        string published = CheckpointSet.Publish(directory, set =>
         {
-            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-            optimizer.save_state_dict(writer);
+            Safetensors.Save(Path.Combine(set, WeightsFile), ModelCheckpoint.Tensors(model));
+            AtomicFile.Write(Path.Combine(set, OptimizerFile), stream =>
+            {
+                using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+                optimizer.save_state_dict(writer);
+            });
+            Safetensors.Save(Path.Combine(set, RandomFile), new Dictionary<string, Tensor> { ["cpu"] = random.get_rng_state() });
+            best.WriteInto(set);
+            AtomicFile.WriteAllText(Path.Combine(set, StateFile), JsonSerializer.Serialize(state, ModelCheckpoint.ConfigJson));
         });
-        Safetensors.Save(Path.Combine(directory, RandomFile), new Dictionary<string, Tensor> { ["cpu"] = random.get_rng_state() });
-        // Written last: a checkpoint exists only once its state file does, so a crash mid-save leaves the previous one.
-        AtomicFile.WriteAllText(Path.Combine(directory, StateFile), JsonSerializer.Serialize(state, ModelCheckpoint.ConfigJson));
+        best.Published(published);
     }
 
-    private static FitState Restore(string directory, nn.Module model, AdamW optimizer)
+    /// <summary>The newest published checkpoint loaded into the model, optimizer and generator; null when there is none.</summary>
+    private static (FitState State, string Set)? Restore(string directory, nn.Module model, AdamW optimizer)
     {
-        string statePath = Path.Combine(directory, StateFile);
+        if (File.Exists(Path.Combine(directory, StateFile)))
+            throw new CheckpointMismatchException(
+                $"{directory}: a checkpoint in the layout before checkpoint sets (loose {StateFile}); it cannot be verified, so start the run afresh.");
+        if (CheckpointSet.Latest(directory) is not { } set) return null;
+        string statePath = Path.Combine(set, StateFile);
         FitState state;
         try
         {
@@ -150,18 +179,96 @@ public sealed class Trainer(TrainerOptions options)
         {
             throw new CheckpointMismatchException($"{statePath}: not a trainer state: {e.Message}");
         }
-        ModelCheckpoint.LoadWeights(model, Path.Combine(directory, WeightsFile));
-        using (var reader = new BinaryReader(File.OpenRead(Path.Combine(directory, OptimizerFile))))
+        ModelCheckpoint.LoadWeights(model, Path.Combine(set, WeightsFile));
+        using (var reader = new BinaryReader(File.OpenRead(Path.Combine(set, OptimizerFile))))
             optimizer.load_state_dict(reader);
-        using (var rng = Safetensors.Load(Path.Combine(directory, RandomFile)))
+        using (var rng = Safetensors.Load(Path.Combine(set, RandomFile)))
             random.set_rng_state(rng.Tensors["cpu"]);
-        return state;
+        return (state, set);
     }
+
+    private static TrainingDivergedException Diverged(string what, double value, long step, int epoch, int batch, int batches, string? checkpointDirectory) =>
+        new(step, $"the {what} became {value} at step {step} (epoch {epoch}, batch {batch} of {batches}); training stopped. " +
+            "Lower the learning rate or look for NaN or extreme values in the data. " +
+            (checkpointDirectory is null ? "No checkpoint was kept (no checkpoint folder)." : $"The last checkpoint before it is kept in {checkpointDirectory}."));
 
     private static TrainerOptions Validated(TrainerOptions options)
     {
         options.Validate();
         return options;
+    }
+
+    /// <summary>
+    /// The best validation epoch's weights: in the checkpoint set (so they survive a resume) when the run has a
+    /// checkpoint folder, else as in-memory copies. Inactive unless <see cref="TrainerOptions.RestoreBestWeights"/> is set.
+    /// </summary>
+    private sealed class BestWeights(bool active, string? checkpointDirectory) : IDisposable
+    {
+        private Dictionary<string, Tensor>? copies;
+        private string? onDisk;
+
+        /// <summary>Takes the best weights a resumed checkpoint set carries.</summary>
+        public void Resume(string set)
+        {
+            string path = Path.Combine(set, BestWeightsFile);
+            if (active && File.Exists(path)) onDisk = path;
+        }
+
+        public void Capture(nn.Module model)
+        {
+            if (!active) return;
+            if (checkpointDirectory is null)
+            {
+                DisposeCopies();
+                copies = ModelCheckpoint.Tensors(model).ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone(), StringComparer.Ordinal);
+                return;
+            }
+            // Kept beside the sets until the next one is published, which carries it.
+            Directory.CreateDirectory(checkpointDirectory);
+            string path = Path.Combine(checkpointDirectory, $"{AtomicFile.TempPrefix}best-{Guid.NewGuid():N}");
+            Safetensors.Save(path, ModelCheckpoint.Tensors(model));
+            Replace(path);
+        }
+
+        /// <summary>Puts the best weights into a set being written (it does not exist under its name yet).</summary>
+        public void WriteInto(string staging)
+        {
+            if (onDisk is not null) File.Copy(onDisk, Path.Combine(staging, BestWeightsFile));
+        }
+
+        /// <summary>From now on the best weights are the copy in the published <paramref name="set"/>.</summary>
+        public void Published(string set)
+        {
+            if (onDisk is not null) Replace(Path.Combine(set, BestWeightsFile));
+        }
+
+        public void RestoreInto(nn.Module model)
+        {
+            if (copies is not null)
+            {
+                using var noGrad = no_grad();
+                var tensors = ModelCheckpoint.Tensors(model);
+                foreach (var (name, copy) in copies) tensors[name].copy_(copy);
+            }
+            else if (onDisk is not null) ModelCheckpoint.LoadWeights(model, onDisk);
+        }
+
+        public void Dispose() => DisposeCopies();
+
+        private void Replace(string path)
+        {
+            // Only scratch copies are deleted; a published set's file belongs to the set.
+            if (onDisk is not null && Path.GetFileName(onDisk).StartsWith(AtomicFile.TempPrefix, StringComparison.Ordinal) && onDisk != path)
+                File.Delete(onDisk);
+            onDisk = path;
+        }
+
+        private void DisposeCopies()
+        {
+            if (copies is null) return;
+            foreach (var tensor in copies.Values) tensor.Dispose();
+            copies = null;
+        }
     }
 
     /// <summary>What a checkpoint records about the loop: completed epochs, steps, the batch to resume at, early-stopping state.</summary>
@@ -176,4 +283,11 @@ public sealed class Trainer(TrainerOptions options)
         public bool StoppedEarly { get; init; }
         public double LastLoss { get; init; }
     }
+}
+
+/// <summary>Training stopped because the loss or the gradient norm was no longer finite; the message names the step.</summary>
+public sealed class TrainingDivergedException(long step, string message) : Exception(message)
+{
+    /// <summary>The optimizer step (1-based, over all epochs) whose loss or gradient was not finite.</summary>
+    public long Step { get; } = step;
 }

@@ -33,6 +33,12 @@ public sealed record TrainerOptions
     /// <summary>Seed of libtorch's generator, set before the model's first step.</summary>
     public long Seed { get; init; }
 
+    /// <summary>
+    /// Keep the weights of the epoch with the best validation metric and leave them in the model when training ends
+    /// (they travel in the checkpoint, so a resumed run restores the same ones). Needs a validation function.
+    /// </summary>
+    public bool RestoreBestWeights { get; init; }
+
     /// <summary>Also checkpoint every this many optimizer steps (0: only at epoch ends and on cancellation).</summary>
     public int CheckpointEverySteps { get; init; }
 

@@ -1,6 +1,9 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Mamba.Core.Checkpoints;
 using Mamba.Sdk.Data;
+using Microsoft.Extensions.Logging;
 
 namespace Mamba.Sdk.Artifacts;
 
@@ -8,14 +11,25 @@ namespace Mamba.Sdk.Artifacts;
 /// Writes a run's artifacts into its folder, each through the core's <see cref="AtomicFile"/> (a hidden temporary
 /// file and a rename), so a reader, or a run killed mid-write, never finds a half-written artifact under its name.
 /// </summary>
-public sealed class ArtifactWriter
+public sealed partial class ArtifactWriter
 {
+    // What the number converters write for NaN and ±∞ before the tree is walked; no real string starts with U+FFFF.
+    private const string NonFiniteMark = "\uFFFFnon-finite:";
+
     private readonly List<string> written = [];
+    private readonly ILogger? logger;
 
     /// <summary>Writes into <paramref name="directory"/> (created if missing).</summary>
     public ArtifactWriter(string directory)
+        : this(directory, null)
+    {
+    }
+
+    /// <summary>Writes into <paramref name="directory"/> (created if missing); <paramref name="logger"/> hears of values written as null.</summary>
+    public ArtifactWriter(string directory, ILogger? logger)
     {
         Directory = System.IO.Directory.CreateDirectory(directory).FullName;
+        this.logger = logger;
     }
 
     /// <summary>The run folder.</summary>
@@ -29,6 +43,11 @@ public sealed class ArtifactWriter
 
     /// <summary>JSON settings for artifacts: camelCase, indented.</summary>
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private static JsonSerializerOptions MarkingJson { get; } = new(Json)
+    {
+        Converters = { new NonFiniteMarker<double>(d => d, double.IsFinite), new NonFiniteMarker<float>(f => f, float.IsFinite) },
+    };
 
     /// <summary>The full path an artifact named <paramref name="name"/> has.</summary>
     public string PathOf(string name)
@@ -54,9 +73,20 @@ public sealed class ArtifactWriter
         }
     }
 
-    /// <summary>Writes <paramref name="value"/> as indented camelCase JSON.</summary>
-    public Task WriteJsonAsync<T>(string name, T value, CancellationToken cancellation = default) =>
-        WriteAsync(name, (stream, ct) => JsonSerializer.SerializeAsync(stream, value, Json, ct), cancellation);
+    /// <summary>
+    /// Writes <paramref name="value"/> as indented camelCase JSON. JSON has no NaN or infinity: such numbers (a
+    /// diverged metric, an empty average) are written as <c>null</c> and each one is logged with its key path, so a
+    /// run's other results are never lost to one of them.
+    /// </summary>
+    public Task WriteJsonAsync<T>(string name, T value, CancellationToken cancellation = default)
+    {
+        var tree = value is JsonNode node ? node.DeepClone() : JsonSerializer.SerializeToNode(value, MarkingJson);
+        var replaced = new List<string>();
+        tree = Finite(tree, "$", replaced);
+        if (logger is not null)
+            foreach (string place in replaced) LogNonFinite(logger, name, place);
+        return WriteAsync(name, (stream, ct) => JsonSerializer.SerializeAsync(stream, tree, Json, ct), cancellation);
+    }
 
     /// <summary>Writes <paramref name="text"/> as UTF-8.</summary>
     public Task WriteTextAsync(string name, string text, CancellationToken cancellation = default) =>
@@ -86,5 +116,51 @@ public sealed class ArtifactWriter
     {
         if (!File.Exists(PathOf(name))) throw new FileNotFoundException($"Artifact '{name}' was not written.", PathOf(name));
         lock (written) if (!written.Contains(name)) written.Add(name);
+    }
+
+    /// <summary>The tree with every non-finite number replaced by null; <paramref name="replaced"/> gets each one's path and value.</summary>
+    private static JsonNode? Finite(JsonNode? node, string path, List<string> replaced)
+    {
+        if (node is JsonValue value && NonFinite(value) is { } text)
+        {
+            replaced.Add($"{path} = {text}");
+            return null;
+        }
+        if (node is JsonObject obj)
+        {
+            foreach (string key in obj.Select(p => p.Key).ToList())
+                if (Finite(obj[key], $"{path}.{key}", replaced) is null && obj[key] is not null) obj[key] = null;
+        }
+        else if (node is JsonArray array)
+        {
+            for (int i = 0; i < array.Count; i++)
+                if (Finite(array[i], $"{path}[{i}]", replaced) is null && array[i] is not null) array[i] = null;
+        }
+        return node;
+    }
+
+    private static string? NonFinite(JsonValue value)
+    {
+        if (value.TryGetValue(out double d)) return double.IsFinite(d) ? null : d.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (value.TryGetValue(out float f)) return float.IsFinite(f) ? null : f.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (value.TryGetValue(out string? s) && s.StartsWith(NonFiniteMark, StringComparison.Ordinal)) return s[NonFiniteMark.Length..];
+        return null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Artifact}: {Place} is not a finite number; written as null")]
+    private static partial void LogNonFinite(ILogger logger, string artifact, string place);
+
+    /// <summary>Writes finite numbers as numbers and the rest as a marked string that <see cref="Finite"/> turns into null.</summary>
+    private sealed class NonFiniteMarker<TNumber>(Func<TNumber, double> widen, Func<TNumber, bool> isFinite) : JsonConverter<TNumber>
+    {
+        public override TNumber Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            throw new NotSupportedException("artifacts are written, not read, with these options");
+
+        public override void Write(Utf8JsonWriter writer, TNumber value, JsonSerializerOptions options)
+        {
+            double number = widen(value);
+            if (isFinite(value)) writer.WriteNumberValue(number);
+            else writer.WriteStringValue(NonFiniteMark + number.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 }

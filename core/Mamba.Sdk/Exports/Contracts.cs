@@ -14,6 +14,15 @@ public interface IJobTask
     /// <summary>The options class the job's <c>options</c> object binds to; its JSON Schema is what <c>inspect</c> shows.</summary>
     Type OptionsType { get; }
 
+    /// <summary>
+    /// Checks what can be known before the run starts: rules between options, and the inputs themselves (headers,
+    /// sizes against the options). The host calls it for <c>mamba validate</c> and before <c>mamba run</c> creates a
+    /// run folder. Throw <see cref="JobOptionsException"/> (exit 2) or <see cref="Data.DataFormatException"/> (exit 1).
+    /// </summary>
+    void Check(JobCheckContext context, object options)
+    {
+    }
+
     /// <summary>Runs the task. Throw <see cref="OperationCanceledException"/> on cancellation, after checkpointing.</summary>
     Task RunAsync(JobContext context, object options, CancellationToken cancellation);
 }
@@ -29,6 +38,18 @@ public abstract class JobTask<TOptions> : IJobTask where TOptions : class
     {
         ArgumentNullException.ThrowIfNull(context);
         return RunAsync(context, (TOptions)options, cancellation);
+    }
+
+    /// <inheritdoc/>
+    void IJobTask.Check(JobCheckContext context, object options)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        Check(context, (TOptions)options);
+    }
+
+    /// <summary>Checks the inputs and option rules before the run starts (see <see cref="IJobTask.Check"/>); by default nothing.</summary>
+    protected virtual void Check(JobCheckContext context, TOptions options)
+    {
     }
 
     /// <summary>Runs the task with bound, validated options.</summary>

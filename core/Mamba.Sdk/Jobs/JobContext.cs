@@ -1,20 +1,13 @@
 using Mamba.Sdk.Artifacts;
-using Mamba.Sdk.Exports;
 using Microsoft.Extensions.Logging;
 
 namespace Mamba.Sdk.Jobs;
 
 /// <summary>Everything a running task gets from the host besides its options.</summary>
-public sealed class JobContext
+public sealed class JobContext : JobCheckContext
 {
-    /// <summary>The job's name (its file name unless the job sets one).</summary>
-    public required string JobName { get; init; }
-
     /// <summary>The plugin running the job, as loaded.</summary>
     public required PluginIdentity Plugin { get; init; }
-
-    /// <summary>The folder holding the job file; relative paths in options resolve against it.</summary>
-    public required string JobDirectory { get; init; }
 
     /// <summary>Where the run's artifacts go, written atomically.</summary>
     public required ArtifactWriter Artifacts { get; init; }
@@ -22,14 +15,11 @@ public sealed class JobContext
     /// <summary>A folder for checkpoints that survives cancellation; <c>mamba run --resume</c> gives the same one back.</summary>
     public required string CheckpointDirectory { get; init; }
 
-    /// <summary>True when this run continues a cancelled one from its checkpoint.</summary>
+    /// <summary>True when this run continues an interrupted one (cancelled or killed) from its checkpoint.</summary>
     public bool Resume { get; init; }
 
     /// <summary>This process's share of the work (one shard unless run with <c>--shard</c>).</summary>
     public ShardSpec Shard { get; init; } = ShardSpec.Whole;
-
-    /// <summary>Every plugin's exports.</summary>
-    public required IExportCatalog Exports { get; init; }
 
     /// <summary>The host's and the plugins' services.</summary>
     public required IServiceProvider Services { get; init; }
@@ -39,9 +29,6 @@ public sealed class JobContext
 
     /// <summary>Progress bars on a terminal, log lines otherwise.</summary>
     public required IJobProgress Progress { get; init; }
-
-    /// <summary>An absolute path for <paramref name="path"/>, relative ones taken from the job file's folder.</summary>
-    public string ResolvePath(string path) => Path.GetFullPath(path, JobDirectory);
 }
 
 /// <summary>A plugin's id and version.</summary>

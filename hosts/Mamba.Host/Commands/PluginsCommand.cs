@@ -18,8 +18,15 @@ internal static class PluginsCommand
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "Machine-readable output." };
-        var list = new Command("list", "Every plugin on the plugin path: version, SDK range, status, and why a plugin cannot load.") { json };
-        list.SetAction(result => List(result, result.GetValue(json)));
+        var load = new Option<bool>("--load")
+        {
+            Description = "Also load every usable plugin (runs its code: initialisers, startup) to show type-load and startup failures.",
+        };
+        var list = new Command("list", "Every plugin on the plugin path from its manifest: version, SDK range, status, and why a plugin cannot be used.")
+        {
+            json, load,
+        };
+        list.SetAction(result => List(result, result.GetValue(json), result.GetValue(load)));
 
         var id = new Argument<string>("plugin") { Description = "id, id@version or id@[range]" };
         var inspect = new Command("inspect", "A plugin's manifest, exports and tasks, with each task's option schema as JSON Schema.") { id };
@@ -28,11 +35,11 @@ internal static class PluginsCommand
         return new Command("plugins", "List and inspect plugins.") { list, inspect };
     }
 
-    private static int List(ParseResult result, bool asJson)
+    private static int List(ParseResult result, bool asJson, bool load)
     {
         using var host = MambaHost.Build(result);
         var catalog = host.Services.GetRequiredService<PluginCatalog>();
-        catalog.LoadAll();
+        if (load) catalog.LoadAll();
         var entries = catalog.Entries.OrderBy(e => e.Id, StringComparer.Ordinal).ThenByDescending(e => e.Version).ToList();
         if (asJson)
         {
@@ -42,6 +49,7 @@ internal static class PluginsCommand
                 ["version"] = e.VersionText,
                 ["status"] = e.Status.ToString().ToLowerInvariant(),
                 ["sdk"] = e.Manifest?.Sdk.ToNormalizedString(),
+                ["extends"] = e.Manifest is null ? null : new JsonArray([.. e.Manifest.Extends.Select(x => JsonValue.Create(x))]),
                 ["description"] = e.Manifest?.Description,
                 ["reason"] = e.Reason,
                 ["directory"] = e.Directory,
@@ -53,7 +61,7 @@ internal static class PluginsCommand
         var table = new Table().AddColumns("plugin", "version", "status", "SDK", "description / reason");
         foreach (var e in entries)
         {
-            string colour = e.Status switch { PluginStatus.Loaded => "green", PluginStatus.Shadowed => "grey", _ => "red" };
+            string colour = e.Status switch { PluginStatus.Loaded or PluginStatus.Compatible => "green", PluginStatus.Shadowed => "grey", _ => "red" };
             table.AddRow(Markup.Escape(e.Id), Markup.Escape(e.VersionText), $"[{colour}]{e.Status.ToString().ToLowerInvariant()}[/]",
                 Markup.Escape(e.Manifest?.Sdk.ToNormalizedString() ?? ""), Markup.Escape(e.Reason ?? e.Manifest?.Description ?? ""));
         }

@@ -19,16 +19,40 @@ internal static class RunCommand
     {
         var output = new Option<string>("--out") { Description = "Root folder for runs: <out>/<job>/<run id>/.", DefaultValueFactory = _ => "runs" };
         var shard = new Option<string?>("--shard") { Description = "Process only shard i of N (i/N); defaults to a Kubernetes Indexed Job's JOB_COMPLETION_INDEX/JOB_COMPLETIONS." };
-        var resume = new Option<bool>("--resume") { Description = "Continue the newest unfinished run of this job from its checkpoint." };
-        var runId = new Option<string?>("--run-id") { Description = "Name the run folder (default: a UTC timestamp; MAMBA_RUN_ID). Shards of one job must share it." };
+        var resume = new Option<bool>("--resume")
+        {
+            Description = "Continue the newest interrupted run of this job (or the --run-id one) from its checkpoint; its options must match.",
+        };
+        var resumeWithChanges = new Option<bool>("--resume-with-changes")
+        {
+            Description = "With --resume: accept options that differ from the run's; the changes are recorded in run.json.",
+        };
+        var runId = new Option<string?>("--run-id")
+        {
+            Description = $"Name the run folder (default: a UTC timestamp; MAMBA_RUN_ID): {RunFolder.SafeSegmentRule}. Shards of one job must share it.",
+        };
         var run = new Command("run", "Run a job: train, evaluate, predict… Exit codes: 0 ok, 1 job failed, 2 invalid job, 3 plugin unavailable, 130 cancelled.")
         {
-            Job, Set, output, shard, resume, runId,
+            Job, Set, output, shard, resume, resumeWithChanges, runId,
         };
         run.SetAction(async (result, _) =>
         {
             ShardSpec spec;
-            string? id = result.GetValue(runId) ?? Environment.GetEnvironmentVariable("MAMBA_RUN_ID");
+            string? id = result.GetValue(runId);
+            string idSource = "--run-id";
+            if (id is null && Environment.GetEnvironmentVariable("MAMBA_RUN_ID") is { } fromEnvironment)
+                (id, idSource) = (fromEnvironment, "MAMBA_RUN_ID");
+            try
+            {
+                if (id is not null) RunFolder.CheckRunId(id, idSource);
+                if (result.GetValue(resumeWithChanges) && !result.GetValue(resume))
+                    throw new JobOptionsException("--resume-with-changes", "only goes with --resume");
+            }
+            catch (JobOptionsException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return ExitCodes.InvalidJob;
+            }
             try
             {
                 spec = ShardFrom(result.GetValue(shard));
@@ -46,6 +70,7 @@ internal static class RunCommand
                 OutputRoot = result.GetValue(output)!,
                 Shard = spec,
                 Resume = result.GetValue(resume),
+                AcceptChanges = result.GetValue(resumeWithChanges),
                 RunId = id,
             }, cancellation).ConfigureAwait(false);
             if (outcome.RunDirectory is not null) Console.Out.WriteLine(outcome.RunDirectory);

@@ -15,7 +15,8 @@ internal static class WorkerCommand
         var inbox = new Option<string>("--inbox") { Description = "The folder to watch for *.json job files.", Required = true };
         var output = new Option<string>("--out") { Description = "Root folder for runs.", DefaultValueFactory = _ => "runs" };
         var poll = new Option<double>("--poll") { Description = "Seconds between looks at an empty inbox.", DefaultValueFactory = _ => 2 };
-        var worker = new Command("worker", "Run jobs from an inbox folder: each moves to processing/, then done/ or failed/ with its result; stops cleanly on SIGTERM.")
+        var worker = new Command("worker",
+            "Run jobs from an inbox folder: each moves to processing/, then done/ or failed/ with its result; stops cleanly on SIGTERM. Exit 1 if the worker itself fails.")
         {
             inbox, output, poll,
         };
@@ -32,17 +33,25 @@ internal static class WorkerCommand
                 .Validate(o => Validator.TryValidateObject(o, new ValidationContext(o), null, validateAllProperties: true),
                     "worker: --inbox and --out must be given and --poll must be between 0.05 and 3600 seconds")
                 .ValidateOnStart();
-            builder.Services.AddHostedService<InboxWorker>();
+            builder.Services.AddSingleton<InboxWorker>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<InboxWorker>());
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(2));
             using var host = MambaHost.Build(builder);
+            InboxWorker inboxWorker;
             try
             {
+                inboxWorker = host.Services.GetRequiredService<InboxWorker>();
                 await host.RunAsync(cancellation).ConfigureAwait(false);
             }
             catch (OptionsValidationException e)
             {
                 Console.Error.WriteLine(e.Message);
                 return ExitCodes.InvalidJob;
+            }
+            if (inboxWorker.Failure is { } failure)
+            {
+                Console.Error.WriteLine($"worker: stopped on an error: {failure.Message}");
+                return ExitCodes.JobFailed;
             }
             return ExitCodes.Success;
         });

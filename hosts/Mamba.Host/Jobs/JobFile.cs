@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Mamba.Sdk.Jobs;
@@ -9,22 +11,37 @@ namespace Mamba.Host.Jobs;
 /// A job file: <c>{"name"?, "plugin", "task", "options"}</c>, with <c>--set</c> overrides applied. Relative paths in
 /// the options resolve against the file's folder.
 /// </summary>
-internal sealed record JobFile(string Path, string Name, string Plugin, string Task, JsonObject Options)
+internal sealed record JobFile(string Path, string Name, string Plugin, string Task, JsonObject Options, string Hash)
 {
+    /// <summary>The largest job file read; a job is a small JSON object, and a device or a huge file is refused unread.</summary>
+    public const int MaxBytes = 1 << 20;
+
     private static readonly string[] TopLevelKeys = ["name", "plugin", "task", "options"];
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public string Directory => System.IO.Path.GetDirectoryName(Path)!;
 
-    /// <summary>Reads <paramref name="path"/> and applies <paramref name="overrides"/> (<c>key.path=value</c>).</summary>
+    /// <summary>
+    /// Reads <paramref name="path"/> and applies <paramref name="overrides"/> (<c>key.path=value</c>). A job without a
+    /// <c>name</c> is named <paramref name="defaultName"/>, else after its file.
+    /// </summary>
     /// <exception cref="JobOptionsException">The file or an override is malformed; the key path says where.</exception>
-    public static JobFile Load(string path, IEnumerable<string> overrides)
+    public static JobFile Load(string path, IEnumerable<string> overrides, string? defaultName = null)
     {
         path = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(path)) throw new JobOptionsException("job", $"no job file at {path}");
+        byte[] content = ReadBounded(path);
+        var overrideList = overrides.ToList();
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            // Strict UTF-8 first: the JSON reader accepts invalid bytes inside strings and only fails on reading them.
+            StrictUtf8.GetCharCount(content);
+            root = JsonNode.Parse(content, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false });
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new JobOptionsException("job", $"{path} is not UTF-8 text: {e.Message}");
         }
         catch (JsonException e)
         {
@@ -32,23 +49,58 @@ internal sealed record JobFile(string Path, string Name, string Plugin, string T
         }
         if (root is not JsonObject job) throw new JobOptionsException("job", $"{path} must hold a JSON object");
 
-        foreach (string assignment in overrides) Apply(job, assignment);
+        foreach (string assignment in overrideList) Apply(job, assignment);
 
         foreach (var (key, _) in job)
             if (!TopLevelKeys.Contains(key, StringComparer.Ordinal))
                 throw new JobOptionsException(key, $"unknown key in {path}; a job has {string.Join(", ", TopLevelKeys)}");
         string plugin = RequiredString(job, "plugin", path);
         string task = RequiredString(job, "task", path);
-        string name = job["name"] is null ? System.IO.Path.GetFileNameWithoutExtension(path) : RequiredString(job, "name", path);
-        if (name.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0 || name is "." or "..")
-            throw new JobOptionsException("name", $"'{name}' cannot name a folder");
+        string name = job["name"] is null ? defaultName ?? System.IO.Path.GetFileNameWithoutExtension(path) : RequiredString(job, "name", path);
+        if (!RunFolder.IsSafeSegment(name))
+            throw new JobOptionsException("name", $"'{name}' cannot name a run folder: a job name is {RunFolder.SafeSegmentRule} (set \"name\" in {path})");
         var options = job["options"] switch
         {
             null => [],
             JsonObject o => o,
             var other => throw new JobOptionsException("options", $"expected an object, got {other.GetValueKind()}"),
         };
-        return new JobFile(path, name, plugin, task, options);
+        return new JobFile(path, name, plugin, task, options, HashOf(content, overrideList));
+    }
+
+    /// <summary>The file's bytes, refusing a missing file, a folder, or more than <see cref="MaxBytes"/> (read no further).</summary>
+    private static byte[] ReadBounded(string path)
+    {
+        if (System.IO.Directory.Exists(path)) throw new JobOptionsException("job", $"{path} is a folder, not a job file");
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var buffer = new byte[MaxBytes + 1];
+            int read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            if (read > MaxBytes) throw new JobOptionsException("job", $"{path} is larger than {MaxBytes / 1024} KiB; a job file is a small JSON object");
+            return buffer[..read];
+        }
+        catch (FileNotFoundException)
+        {
+            throw new JobOptionsException("job", $"no job file at {path}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new JobOptionsException("job", $"{path} cannot be read: {e.Message}");
+        }
+    }
+
+    /// <summary>SHA-256 of the job as submitted (file bytes and overrides): the job's identity for the worker and resume.</summary>
+    private static string HashOf(byte[] content, List<string> overrides)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(content);
+        foreach (string assignment in overrides)
+        {
+            hash.AppendData([0]);
+            hash.AppendData(Encoding.UTF8.GetBytes(assignment));
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     /// <summary>The job as it will run: <paramref name="plugin"/> pinned (<c>id@version</c>), options after binding (defaults filled in).</summary>

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using Mamba.Core.Checkpoints;
+using Mamba.Core.Training;
 using Mamba.Host.Plugins;
 using Mamba.Host.Terminal;
 using Mamba.Sdk.Artifacts;
@@ -19,13 +22,22 @@ internal sealed record JobRequest(string JobPath)
 
     public ShardSpec Shard { get; init; } = ShardSpec.Whole;
 
-    /// <summary>Continue the newest unfinished run (<c>--resume</c>); an error when there is none.</summary>
+    /// <summary>Continue the newest interrupted run (<c>--resume</c>); an error when there is none.</summary>
     public bool Resume { get; init; }
 
-    /// <summary>Continue an unfinished run when there is one, else start afresh (the worker, picking up a returned job).</summary>
+    /// <summary>With <see cref="Resume"/>: accept options that differ from the run's, recording them (<c>--resume-with-changes</c>).</summary>
+    public bool AcceptChanges { get; init; }
+
+    /// <summary>
+    /// Continue an interrupted run of the same job content when there is one, else start afresh (the worker, picking
+    /// up a returned job).
+    /// </summary>
     public bool ResumeIfUnfinished { get; init; }
 
     public string? RunId { get; init; }
+
+    /// <summary>The job's name when its file sets none (default: the file name); the worker keeps the submitted name this way.</summary>
+    public string? DefaultName { get; init; }
 }
 
 /// <summary>The outcome of a job: its exit code and, when it ran, its folder.</summary>
@@ -39,7 +51,7 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
 {
     private readonly ILogger logger = loggerFactory.CreateLogger<JobRunner>();
 
-    /// <summary>Checks a job without running it.</summary>
+    /// <summary>Checks a job without running it: every check <see cref="RunAsync"/> makes before its run folder exists.</summary>
     public JobOutcome Validate(JobRequest request)
     {
         try
@@ -71,32 +83,154 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
 
         using (prepared)
         {
-            var unfinished = request.Resume || request.ResumeIfUnfinished
-                ? RunFolder.FindUnfinished(request.OutputRoot, prepared.Job.Name, request.RunId, request.Shard)
-                : null;
-            if (request.Resume && unfinished is null)
+            RunFolder folder;
+            IDisposable runLock;
+            bool resuming;
+            IReadOnlyList<OptionChange> changes = [];
+            try
             {
-                string error = $"--resume: no unfinished run of '{prepared.Job.Name}' with a checkpoint under {Path.Combine(Path.GetFullPath(request.OutputRoot), prepared.Job.Name)}";
-                LogRejected(logger, error);
-                return new JobOutcome(ExitCodes.InvalidJob, null, error);
+                string jobRoot = RunFolder.PrepareJobRoot(request.OutputRoot, prepared.Job.Name);
+                (folder, runLock, resuming) = Claim(request, prepared, jobRoot);
+                try
+                {
+                    if (resuming) changes = CheckResumable(folder, prepared, request.AcceptChanges);
+                    folder.ClearInterruptedWrites();
+                }
+                catch
+                {
+                    runLock.Dispose();
+                    throw;
+                }
             }
-            var folder = unfinished?.ClearInterruptedWrites() ?? RunFolder.Create(request.OutputRoot, prepared.Job.Name, request.RunId, request.Shard);
-            return await RunInFolderAsync(prepared, folder, resuming: unfinished is not null, request, cancellation).ConfigureAwait(false);
+            catch (JobOptionsException e)
+            {
+                LogRejected(logger, e.Message);
+                return new JobOutcome(ExitCodes.InvalidJob, null, e.Message);
+            }
+            using (runLock)
+                return await RunInFolderAsync(prepared, folder, resuming, changes, request, cancellation).ConfigureAwait(false);
         }
     }
 
-    private async Task<JobOutcome> RunInFolderAsync(Prepared prepared, RunFolder folder, bool resuming, JobRequest request, CancellationToken cancellation)
+    /// <summary>The folder this request runs in, locked, and whether it continues an interrupted run there.</summary>
+    private (RunFolder Folder, IDisposable Lock, bool Resuming) Claim(JobRequest request, Prepared prepared, string jobRoot)
+    {
+        if (request.Resume)
+        {
+            var candidates = request.RunId is { } id ? [RunFolder.Named(jobRoot, id, request.Shard)] : RunFolder.All(jobRoot, request.Shard).ToList();
+            var reasons = new List<string>();
+            foreach (var candidate in candidates)
+            {
+                if (candidate.WhyNotResumable() is { } why)
+                {
+                    reasons.Add(why);
+                    continue;
+                }
+                return (candidate, candidate.Lock(), true);
+            }
+            throw new JobOptionsException("--resume",
+                $"no interrupted run of '{prepared.Job.Name}' to resume under {jobRoot}" + (reasons.Count > 0 ? $": {string.Join("; ", reasons.Take(3))}" : ""));
+        }
+        if (request.ResumeIfUnfinished)
+        {
+            foreach (var candidate in RunFolder.All(jobRoot, request.Shard))
+            {
+                if (candidate.ReadSummary()?.JobHash != prepared.Job.Hash || candidate.WhyNotResumable() is not null) continue;
+                // Another worker may take the same interrupted run between the look and the lock; then start afresh.
+                try
+                {
+                    return (candidate, candidate.Lock(), true);
+                }
+                catch (JobOptionsException)
+                {
+                    break;
+                }
+            }
+        }
+        if (request.RunId is { } runId)
+        {
+            var named = RunFolder.Named(jobRoot, runId, request.Shard);
+            var taken = named.Lock();
+            var previous = named.ReadSummary();
+            if (previous?.Status is "running" or "cancelled")
+            {
+                taken.Dispose();
+                throw new JobOptionsException("--run-id",
+                    $"{named.Path} holds an interrupted run ({previous.Status}); continue it with --resume, or remove the folder to start over");
+            }
+            if (Directory.Exists(named.CheckpointDirectory))
+            {
+                // A finished run's checkpoint would make the new run resume from it instead of starting afresh.
+                LogReplacing(logger, named.Path, previous?.Status ?? "unknown");
+                Directory.Delete(named.CheckpointDirectory, recursive: true);
+            }
+            return (named, taken, false);
+        }
+        var fresh = RunFolder.CreateFresh(jobRoot, request.Shard, out var freshLock);
+        return (fresh, freshLock, false);
+    }
+
+    /// <summary>
+    /// The options that differ between the run being resumed and this job; none unless <paramref name="acceptChanges"/>.
+    /// </summary>
+    /// <exception cref="JobOptionsException">They differ and changes were not accepted: the keys are named.</exception>
+    private static List<OptionChange> CheckResumable(RunFolder folder, Prepared prepared, bool acceptChanges)
+    {
+        string recordedPath = Path.Combine(folder.Path, folder.ResolvedJob);
+        JsonObject recorded;
+        try
+        {
+            recorded = JsonNode.Parse(File.ReadAllText(recordedPath)) as JsonObject
+                ?? throw new JobOptionsException("--resume", $"{recordedPath} is not a JSON object; the run's options are unknown, so it cannot be resumed");
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            throw new JobOptionsException("--resume", $"{recordedPath} cannot be read ({e.Message}); the run's options are unknown, so it cannot be resumed");
+        }
+        var now = prepared.Job.Resolved(prepared.Entry.ToString(), OptionsBinder.ToJson(prepared.Options));
+        var changes = OptionChange.Between(recorded, now);
+        if (changes.Count > 0 && !acceptChanges)
+            throw new JobOptionsException("--resume",
+                $"the job differs from the run in {folder.Path} at {string.Join(", ", changes.Select(c => $"{c.Key} ({c.Was} -> {c.Now})"))}; " +
+                "resume with the job it ran, or pass --resume-with-changes to continue with these (recorded in run.json)");
+        return changes;
+    }
+
+    private async Task<JobOutcome> RunInFolderAsync(
+        Prepared prepared, RunFolder folder, bool resuming, IReadOnlyList<OptionChange> changes, JobRequest request, CancellationToken cancellation)
     {
         using var log = runLog.Attach(folder.Log);
-        var artifacts = new ArtifactWriter(folder.Path);
+        var taskLogger = loggerFactory.CreateLogger($"{prepared.Entry.Id}.{prepared.Job.Task}");
+        var artifacts = new ArtifactWriter(folder.Path, taskLogger);
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         LogStarting(logger, prepared.Job.Name, prepared.Entry, prepared.Job.Task, folder.Path, request.Shard, resuming);
+        foreach (var change in changes) LogResumedWithChange(logger, change.Key, change.Was, change.Now);
+
+        JsonObject Summary(string status, int? exitCode, string? error) => new()
+        {
+            ["status"] = status,
+            ["exitCode"] = exitCode,
+            ["error"] = error,
+            ["job"] = prepared.Job.Path,
+            ["jobHash"] = prepared.Job.Hash,
+            ["plugin"] = prepared.Entry.ToString(),
+            ["task"] = prepared.Job.Task,
+            ["shard"] = request.Shard.ToString(),
+            ["resumed"] = resuming,
+            ["resumeChanges"] = changes.Count == 0 ? null : new JsonArray([.. changes.Select(c => (JsonNode)new JsonObject { ["key"] = c.Key, ["was"] = c.Was, ["now"] = c.Now })]),
+            ["holder"] = $"pid {Environment.ProcessId} on {Environment.MachineName} since {started:O}",
+            ["started"] = started.ToString("O"),
+            ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2),
+            ["artifacts"] = new JsonArray([.. artifacts.Written.Select(a => JsonValue.Create(a))]),
+        };
 
         int exitCode;
         string? error = null;
         try
         {
+            // Recorded first: a run killed from here on is seen as interrupted (running, lock released), not as finished.
+            await artifacts.WriteJsonAsync(folder.Summary, Summary("running", null, null), CancellationToken.None).ConfigureAwait(false);
             await artifacts.WriteJsonAsync(folder.ResolvedJob, prepared.Job.Resolved(prepared.Entry.ToString(), OptionsBinder.ToJson(prepared.Options)), CancellationToken.None).ConfigureAwait(false);
             string checkpoints = Directory.CreateDirectory(folder.CheckpointDirectory).FullName;
             await progress.RunAsync(async bars =>
@@ -112,7 +246,7 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
                     Shard = request.Shard,
                     Exports = prepared.Exports,
                     Services = prepared.Exports.Services!,
-                    Logger = loggerFactory.CreateLogger($"{prepared.Entry.Id}.{prepared.Job.Task}"),
+                    Logger = taskLogger,
                     Progress = bars,
                 };
                 // Tasks are mostly synchronous numeric work; keep it off the caller's thread so bars and signals stay live.
@@ -140,20 +274,7 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
         }
 
         string status = exitCode switch { ExitCodes.Success => "succeeded", ExitCodes.Cancelled => "cancelled", _ => "failed" };
-        var summary = new JsonObject
-        {
-            ["status"] = status,
-            ["exitCode"] = exitCode,
-            ["error"] = error,
-            ["job"] = prepared.Job.Path,
-            ["plugin"] = prepared.Entry.ToString(),
-            ["task"] = prepared.Job.Task,
-            ["shard"] = request.Shard.ToString(),
-            ["resumed"] = resuming,
-            ["started"] = started.ToString("O"),
-            ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2),
-            ["artifacts"] = new JsonArray([.. artifacts.Written.Select(a => JsonValue.Create(a))]),
-        };
+        var summary = Summary(status, exitCode, error);
         await artifacts.WriteJsonAsync(folder.Summary, summary, CancellationToken.None).ConfigureAwait(false);
         LogFinished(logger, prepared.Job.Name, status, exitCode, clock.Elapsed.TotalSeconds, folder.Path);
         return new JobOutcome(exitCode, folder.Path, error);
@@ -161,7 +282,7 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
 
     private Prepared Prepare(JobRequest request)
     {
-        var job = JobFile.Load(request.JobPath, request.Overrides);
+        var job = JobFile.Load(request.JobPath, request.Overrides, request.DefaultName);
         PluginReference reference;
         try
         {
@@ -180,6 +301,8 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
                 ?? throw new JobOptionsException("task", $"plugin {entry} has no task '{job.Task}'; its tasks: {string.Join(", ", tasks.Select(t => t.Name))}");
             var task = exports.Get<IJobTask>().First(e => e.Info == info).Value;
             var options = OptionsBinder.Bind(job.Options, task.OptionsType);
+            OptionsBinder.CheckPaths(options, job.Directory);
+            task.Check(new JobCheckContext { JobName = job.Name, JobDirectory = job.Directory, Exports = exports }, options);
             return new Prepared(job, entry, exports, task, options);
         }
         catch
@@ -194,7 +317,7 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
     {
         JobOptionsException or ExportNotFoundException => ExitCodes.InvalidJob,
         PluginUnavailableException => ExitCodes.PluginUnavailable,
-        DataFormatException => ExitCodes.JobFailed,
+        DataFormatException or SafetensorsFormatException or CheckpointMismatchException or TrainingDivergedException => ExitCodes.JobFailed,
         _ => null,
     };
 
@@ -211,6 +334,12 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Running {Job} with {Plugin} task {Task} in {Folder} (shard {Shard}, resume {Resume})")]
     private static partial void LogStarting(ILogger logger, string job, PluginEntry plugin, string task, string folder, ShardSpec shard, bool resume);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Resuming with a changed option: {Key} was {Was}, now {Now}")]
+    private static partial void LogResumedWithChange(ILogger logger, string key, string was, string now);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replacing the finished run in {Folder} ({Status}); its checkpoint is removed")]
+    private static partial void LogReplacing(ILogger logger, string folder, string status);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Job} failed: {Error}")]
     private static partial void LogFailed(ILogger logger, Exception exception, string job, string error);

@@ -46,6 +46,51 @@ internal static class OptionsBinder
         return bound;
     }
 
+    /// <summary>
+    /// Checks that every input path the options name (properties marked <see cref="JobPathAttribute"/>) exists,
+    /// relative paths taken from <paramref name="jobDirectory"/>.
+    /// </summary>
+    /// <exception cref="JobOptionsException">A path is missing or of the wrong kind; the key path and the full path are named.</exception>
+    public static void CheckPaths(object options, string jobDirectory) => CheckPaths(options, jobDirectory, "options");
+
+    private static void CheckPaths(object value, string jobDirectory, string path)
+    {
+        foreach (var property in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.GetIndexParameters().Length > 0) continue;
+            string childPath = $"{path}.{JsonName(value.GetType(), property.Name)}";
+            var child = property.GetValue(value);
+            if (property.GetCustomAttribute<JobPathAttribute>() is { } marked)
+            {
+                switch (child)
+                {
+                    case string single when single.Length > 0:
+                        RequirePath(single, marked.Kind, jobDirectory, childPath);
+                        break;
+                    case IEnumerable<string> many:
+                        int i = 0;
+                        foreach (string item in many) RequirePath(item, marked.Kind, jobDirectory, $"{childPath}[{i++}]");
+                        break;
+                }
+            }
+            else if (child is not null && !IsLeaf(property.PropertyType) && child is not IEnumerable) CheckPaths(child, jobDirectory, childPath);
+        }
+    }
+
+    private static void RequirePath(string given, JobPathKind kind, string jobDirectory, string keyPath)
+    {
+        string full = Path.GetFullPath(given, jobDirectory);
+        bool isFile = File.Exists(full), isDirectory = Directory.Exists(full);
+        string? problem = kind switch
+        {
+            JobPathKind.File when isDirectory => $"{full} is a folder; a file is expected",
+            JobPathKind.Directory when isFile => $"{full} is a file; a folder is expected",
+            _ when !isFile && !isDirectory => $"nothing at {full}" + (Path.IsPathRooted(given) ? "" : $" (relative paths start at the job file's folder, {jobDirectory})"),
+            _ => null,
+        };
+        if (problem is not null) throw new JobOptionsException(keyPath, problem);
+    }
+
     /// <summary>The bound options as JSON, defaults included: what the run records as its resolved job.</summary>
     public static JsonNode? ToJson(object options) => JsonSerializer.SerializeToNode(options, options.GetType(), Json);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Mamba.Core.Checkpoints;
 using Mamba.Sdk.Jobs;
 
@@ -7,11 +8,16 @@ namespace Mamba.Host.Jobs;
 
 /// <summary>
 /// A run's folder, <c>&lt;out&gt;/&lt;job&gt;/&lt;run id&gt;/</c>. The run id is a UTC timestamp unless given (shards
-/// of one job share a run id and so a folder; each writes part-named files).
+/// of one job share a run id and so a folder; each writes part-named files). Job names and run ids are single safe
+/// path segments, so a run can never write outside <c>&lt;out&gt;</c>.
 /// </summary>
-internal sealed class RunFolder
+internal sealed partial class RunFolder
 {
-    public const string SummaryFile = "run.json", ResolvedJobFile = "job.json", LogFile = "run.log", CheckpointFolder = "checkpoint";
+    public const string SummaryFile = "run.json", ResolvedJobFile = "job.json", LogFile = "run.log", CheckpointFolder = "checkpoint",
+        LockFile = ".lock";
+
+    /// <summary>What a safe run id or job name is, as the docs state it.</summary>
+    public const string SafeSegmentRule = "1 to 128 characters of letters, digits, '.', '_' and '-', starting with a letter or digit";
 
     private RunFolder(string path, ShardSpec shard)
     {
@@ -31,52 +37,180 @@ internal sealed class RunFolder
 
     public string Log => System.IO.Path.Combine(Path, Shard.PartName(LogFile));
 
-    /// <summary>A new folder for a fresh run (or the named one, which shards of a job share).</summary>
-    public static RunFolder Create(string outputRoot, string jobName, string? runId, ShardSpec shard)
+    private string LockPath => System.IO.Path.Combine(Path, Shard.PartName(LockFile));
+
+    /// <summary>Whether <paramref name="segment"/> can name a job or run folder (see <see cref="SafeSegmentRule"/>).</summary>
+    public static bool IsSafeSegment(string? segment) => segment is not null && SafeSegment().IsMatch(segment);
+
+    /// <summary>Throws unless <paramref name="runId"/> is a safe run id.</summary>
+    /// <exception cref="JobOptionsException">Not a safe path segment (key <paramref name="source"/>).</exception>
+    public static void CheckRunId(string runId, string source)
     {
-        string jobRoot = System.IO.Path.Combine(System.IO.Path.GetFullPath(outputRoot), jobName);
-        string path;
-        if (runId is not null)
-        {
-            path = System.IO.Path.Combine(jobRoot, runId);
-        }
-        else
-        {
-            string stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-            path = System.IO.Path.Combine(jobRoot, stamp);
-            for (int n = 2; Directory.Exists(path); n++) path = System.IO.Path.Combine(jobRoot, $"{stamp}-{n}");
-        }
-        Directory.CreateDirectory(path);
-        return new RunFolder(path, shard);
+        if (!IsSafeSegment(runId))
+            throw new JobOptionsException(source, $"'{Printable(runId)}' is not a run id: a run id is {SafeSegmentRule}");
     }
 
     /// <summary>
-    /// The run a resume continues: the named one, else the newest of <paramref name="jobName"/> that did not finish
-    /// and left a checkpoint; null when there is none. Only looks.
+    /// The folder of job <paramref name="jobName"/> under <paramref name="outputRoot"/>, created, so that a bad
+    /// <c>--out</c> (a file, under a file, unwritable, a system folder) is reported before anything is written.
     /// </summary>
-    public static RunFolder? FindUnfinished(string outputRoot, string jobName, string? runId, ShardSpec shard)
+    /// <exception cref="JobOptionsException">The folder cannot be created or written (key <c>--out</c>).</exception>
+    public static string PrepareJobRoot(string outputRoot, string jobName)
     {
-        string jobRoot = System.IO.Path.Combine(System.IO.Path.GetFullPath(outputRoot), jobName);
-        var candidates = runId is not null
-            ? [System.IO.Path.Combine(jobRoot, runId)]
-            : Directory.Exists(jobRoot) ? Directory.EnumerateDirectories(jobRoot).OrderDescending(StringComparer.Ordinal).ToList() : [];
-        return candidates.Select(path => new RunFolder(path, shard))
-            .FirstOrDefault(folder => Directory.Exists(folder.CheckpointDirectory) && !folder.Succeeded());
+        string root = System.IO.Path.GetFullPath(outputRoot);
+        string jobRoot = System.IO.Path.Combine(root, jobName);
+        try
+        {
+            Directory.CreateDirectory(jobRoot);
+            string probe = System.IO.Path.Combine(jobRoot, $"{AtomicFile.TempPrefix}probe-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new JobOptionsException("--out", $"cannot write runs under {root}: {e.Message}");
+        }
+        return jobRoot;
     }
 
-    /// <summary>Makes this folder ready to continue in: removes the temporary files of writes the interruption cut short.</summary>
+    /// <summary>
+    /// A new timestamp-named folder for a fresh run, locked: two runs started in the same second get two folders.
+    /// </summary>
+    public static RunFolder CreateFresh(string jobRoot, ShardSpec shard, out IDisposable runLock)
+    {
+        string stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        for (int n = 1; n <= 1000; n++)
+        {
+            var folder = new RunFolder(System.IO.Path.Combine(jobRoot, n == 1 ? stamp : $"{stamp}-{n}"), shard);
+            if (Directory.Exists(folder.Path)) continue;
+            Directory.CreateDirectory(folder.Path);
+            // CreateDirectory succeeds on a folder another process made a moment ago; the lock and an empty folder decide.
+            if (folder.TryLock() is not { } taken) continue;
+            if (File.Exists(System.IO.Path.Combine(folder.Path, folder.Summary)))
+            {
+                taken.Dispose();
+                continue;
+            }
+            runLock = taken;
+            return folder;
+        }
+        throw new JobOptionsException("--out", $"no free run folder for {stamp} under {jobRoot} after 1000 tries");
+    }
+
+    /// <summary>The run folder <paramref name="runId"/> of a job, whether or not it exists.</summary>
+    public static RunFolder Named(string jobRoot, string runId, ShardSpec shard) => new(System.IO.Path.Combine(jobRoot, runId), shard);
+
+    /// <summary>The job's run folders, newest name first.</summary>
+    public static IEnumerable<RunFolder> All(string jobRoot, ShardSpec shard) =>
+        Directory.Exists(jobRoot)
+            ? Directory.EnumerateDirectories(jobRoot).Where(d => IsSafeSegment(System.IO.Path.GetFileName(d)))
+                .OrderDescending(StringComparer.Ordinal).Select(d => new RunFolder(d, shard))
+            : [];
+
+    /// <summary>
+    /// Takes this folder's lock for the run's lifetime (released when the handle is disposed or the process dies).
+    /// </summary>
+    /// <exception cref="JobOptionsException">Another run holds it; the message names the holder from its summary.</exception>
+    public IDisposable Lock()
+    {
+        Directory.CreateDirectory(Path);
+        return TryLock() ?? throw new JobOptionsException("--run-id", $"{Path} is in use by another run ({Holder()}); wait for it or choose another run id");
+    }
+
+    private FileStream? TryLock()
+    {
+        try
+        {
+            // On Unix .NET takes an exclusive flock for FileShare.None; the kernel drops it when the process dies.
+            return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>True when another process holds this folder's lock now.</summary>
+    public bool IsHeld()
+    {
+        if (!File.Exists(LockPath)) return false;
+        try
+        {
+            using var probe = new FileStream(LockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>What the run's summary says: its status and the job hash it ran; null when it has none or it is unreadable.</summary>
+    public RunRecord? ReadSummary()
+    {
+        string summary = System.IO.Path.Combine(Path, Summary);
+        if (!File.Exists(summary)) return null;
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(summary));
+            var root = document.RootElement;
+            string? Text(string key) => root.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            return new RunRecord(Text("status") ?? "unknown", Text("jobHash"), Text("error"), Text("holder"));
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Whether this run can be resumed: it has a checkpoint, no process holds it, and it was interrupted (cancelled,
+    /// or stopped while running: a crash or kill); null when it can, else why not.
+    /// </summary>
+    public string? WhyNotResumable()
+    {
+        if (!Directory.Exists(CheckpointDirectory) || !Directory.EnumerateFileSystemEntries(CheckpointDirectory).Any())
+            return $"{Path} has no checkpoint to resume from";
+        if (IsHeld()) return $"{Path} is still running ({Holder()})";
+        var record = ReadSummary();
+        return record?.Status switch
+        {
+            "cancelled" or "running" => null,
+            "succeeded" => $"{Path} already succeeded",
+            "failed" => $"{Path} failed ({record.Error}); a failed run is not resumed, start a new one",
+            _ => $"{Path} has no readable {Summary}",
+        };
+    }
+
+    /// <summary>
+    /// Makes this folder ready to continue in: removes the temporary files of writes the interruption cut short. Only
+    /// this shard's files: the shards of a job share the folder and may be writing now.
+    /// </summary>
     public RunFolder ClearInterruptedWrites()
     {
-        foreach (string partial in Directory.EnumerateFiles(Path, AtomicFile.TempPrefix + "*", SearchOption.AllDirectories))
-            File.Delete(partial);
+        string marker = Shard.IsSingle ? "" : Shard.PartName("");
+        foreach (string partial in Directory.EnumerateFileSystemEntries(Path, AtomicFile.TempPrefix + "*", SearchOption.AllDirectories).ToList())
+        {
+            bool ours = Shard.IsSingle || partial.StartsWith(CheckpointDirectory + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                || System.IO.Path.GetFileName(partial).Contains(marker, StringComparison.Ordinal);
+            if (!ours) continue;
+            if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
+            else File.Delete(partial);
+        }
         return this;
     }
 
-    private bool Succeeded()
-    {
-        string summary = System.IO.Path.Combine(Path, Summary);
-        if (!File.Exists(summary)) return false;
-        using var document = JsonDocument.Parse(File.ReadAllBytes(summary));
-        return document.RootElement.TryGetProperty("status", out var status) && status.GetString() == "succeeded";
-    }
+    private string Holder() => ReadSummary()?.Holder ?? "holder unknown";
+
+    private static string Printable(string text) => Regex.Escape(text.Length > 80 ? text[..80] + "…" : text);
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
+    private static partial Regex SafeSegment();
 }
+
+/// <summary>What a run folder's summary says about the run.</summary>
+/// <param name="Status">running, succeeded, failed or cancelled.</param>
+/// <param name="JobHash">SHA-256 of the job file and its overrides, as submitted.</param>
+/// <param name="Error">The failure, when it failed.</param>
+/// <param name="Holder">The process that ran it: pid, machine and start time.</param>
+internal sealed record RunRecord(string Status, string? JobHash, string? Error, string? Holder);

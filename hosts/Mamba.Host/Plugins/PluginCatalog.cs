@@ -24,6 +24,10 @@ internal sealed partial class PluginCatalog(PluginSearchOptions search, ILogger<
     private static readonly Type[] SharedTypes =
         [typeof(JobContext), typeof(ScanKernelRegistry), typeof(torch), typeof(IServiceCollection), typeof(ILogger), typeof(Parquet.ParquetReader)];
 
+    private static readonly Lazy<HashSet<string>> HostAssemblyNames = new(() =>
+        ((AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string) ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(Path.GetFileNameWithoutExtension).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase));
+
     private readonly HashSet<Assembly> kernelAssemblies = [];
     private IReadOnlyList<PluginEntry>? entries;
 
@@ -37,7 +41,7 @@ internal sealed partial class PluginCatalog(PluginSearchOptions search, ILogger<
     /// <summary>Every plugin folder found, with manifests checked (no plugin code loaded).</summary>
     public IReadOnlyList<PluginEntry> Entries => entries ??= Discover();
 
-    /// <summary>Loads every usable plugin, so type-load and startup failures show.</summary>
+    /// <summary>Loads every usable plugin, running its startup code, so type-load and startup failures show (<c>plugins list --load</c>).</summary>
     public void LoadAll()
     {
         foreach (var entry in Entries) Load(entry);
@@ -55,7 +59,10 @@ internal sealed partial class PluginCatalog(PluginSearchOptions search, ILogger<
                 $"No plugin '{reference.Id}' on the plugin path ({string.Join(Path.PathSeparator, SearchPath)}). " +
                 $"Available: {(known.Count == 0 ? "none" : string.Join(", ", known))}.");
         }
-        var matching = sameId.Where(e => e.Version is { } v && reference.Range.Satisfies(v)).OrderByDescending(e => e.Version).ToList();
+        // As NuGet does: a prerelease only when the reference itself names one.
+        bool prereleaseAsked = reference.Range.MinVersion?.IsPrerelease == true || reference.Range.MaxVersion?.IsPrerelease == true;
+        var matching = sameId.Where(e => e.Version is { } v && reference.Range.Satisfies(v) && (prereleaseAsked || !v.IsPrerelease))
+            .OrderByDescending(e => e.Version).ToList();
         foreach (var candidate in matching.Where(e => e.IsUsable))
         {
             if (Load(candidate)) return candidate;
@@ -65,13 +72,15 @@ internal sealed partial class PluginCatalog(PluginSearchOptions search, ILogger<
     }
 
     /// <summary>
-    /// The exports a job of <paramref name="primary"/> sees: its own first, then those of the highest usable version
-    /// of every other plugin; services from every startup hook; scan kernels registered with the core.
+    /// The exports a job of <paramref name="primary"/> sees: its own first, then those of the highest usable release
+    /// of each plugin it is composed with (it lists them in <c>extends</c>, or they list it or <c>*</c>); services from
+    /// their startup hooks; scan kernels registered with the core. No other plugin's code runs.
     /// </summary>
     public ExportCatalog Compose(PluginEntry primary, ILoggerFactory loggerFactory)
     {
         var plugins = new List<PluginEntry> { primary };
-        foreach (var group in Entries.Where(e => e.Id != primary.Id && e.IsUsable).GroupBy(e => e.Id).OrderBy(g => g.Key, StringComparer.Ordinal))
+        var related = Entries.Where(e => e.Id != primary.Id && e.IsUsable && e.Manifest!.IsComposedWith(primary.Manifest!) && !e.Version!.IsPrerelease);
+        foreach (var group in related.GroupBy(e => e.Id).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var chosen = group.OrderByDescending(e => e.Version).FirstOrDefault(Load);
             if (chosen is not null) plugins.Add(chosen);
@@ -107,6 +116,7 @@ internal sealed partial class PluginCatalog(PluginSearchOptions search, ILogger<
                 SharedTypes,
                 config => config.PreferSharedTypes = true);
             var assembly = loader.LoadDefaultAssembly();
+            RequireDependencies(loader, assembly, entry.Directory);
             var types = assembly.GetExportedTypes();
             var exports = new List<ExportInfo>();
             var kernels = new List<Type>();
@@ -150,6 +160,37 @@ internal sealed partial class PluginCatalog(PluginSearchOptions search, ILogger<
             };
             LogBroken(logger, entry, entry.Reason);
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Loads every assembly the plugin references, transitively within its own folder, so that a missing private
+    /// dependency marks the plugin broken now, with the file named, instead of failing a job halfway.
+    /// </summary>
+    private static void RequireDependencies(PluginLoader loader, Assembly entryAssembly, string directory)
+    {
+        // What the host provides (its own files and the framework) is shared, not looked for in the plugin folder.
+        var seen = new HashSet<string>(HostAssemblyNames.Value, StringComparer.OrdinalIgnoreCase) { entryAssembly.GetName().Name! };
+        var pending = new Stack<Assembly>([entryAssembly]);
+        string folder = Path.GetFullPath(directory) + Path.DirectorySeparatorChar;
+        while (pending.TryPop(out var assembly))
+        {
+            foreach (var reference in assembly.GetReferencedAssemblies())
+            {
+                if (!seen.Add(reference.Name!)) continue;
+                Assembly dependency;
+                try
+                {
+                    dependency = loader.LoadAssembly(reference);
+                }
+                catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+                {
+                    throw new PluginLoadException(
+                        $"{assembly.GetName().Name} needs {reference.Name} {reference.Version}, which is not in {directory} and not provided by the host ({e.GetType().Name})");
+                }
+                // Only the plugin's own files are followed; what the host shares was checked when the host started.
+                if (dependency.Location.StartsWith(folder, StringComparison.Ordinal)) pending.Push(dependency);
+            }
         }
     }
 

@@ -7,8 +7,8 @@ internal sealed class PluginSearchOptions
     public IList<string> Directories { get; } = [];
 
     /// <summary>
-    /// The folders searched: <c>--plugins</c>, then <c>MAMBA_PLUGIN_PATH</c> (path-separated), then <c>./plugins</c>,
-    /// then the host's own <c>plugins/</c>.
+    /// The folders searched: <c>--plugins</c>, then <c>MAMBA_PLUGIN_PATH</c> (path-separated), then the host's own
+    /// <c>plugins/</c>. Never the current directory: plugins are full-trust code, so only folders a user named load.
     /// </summary>
     public IReadOnlyList<string> Resolve()
     {
@@ -16,7 +16,6 @@ internal sealed class PluginSearchOptions
         string? environment = Environment.GetEnvironmentVariable("MAMBA_PLUGIN_PATH");
         if (!string.IsNullOrWhiteSpace(environment))
             folders.AddRange(environment.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        folders.Add(Path.Combine(Environment.CurrentDirectory, "plugins"));
         folders.Add(Path.Combine(AppContext.BaseDirectory, "plugins"));
         return folders.Select(f => Path.GetFullPath(f)).Distinct(StringComparer.Ordinal).ToList();
     }

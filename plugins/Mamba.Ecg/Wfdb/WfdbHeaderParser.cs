@@ -58,11 +58,13 @@ public static partial class WfdbHeaderParser
             if (fields.Length < 2) throw new DataFormatException(source, "a signal line needs at least a file name and a format", line);
             var format = FormatPattern().Match(fields[1]);
             if (!format.Success) throw new DataFormatException(source, $"signal format '{fields[1]}' is malformed", line);
-            int code = int.Parse(format.Groups["format"].Value, CultureInfo.InvariantCulture);
+            if (fields[0].IndexOfAny(['/', '\\']) >= 0 || fields[0] is "." or "..")
+                throw new DataFormatException(source, $"signal file '{fields[0]}' must be a file name beside the header, not a path", line);
+            int code = Integer(format.Groups["format"].Value, "signal format", source, line);
             if (!SupportedFormats.Contains(code)) throw new DataFormatException(source, $"signal format {code} is not supported (16, 212 and 80 are)", line);
             if (format.Groups["spf"].Success && format.Groups["spf"].Value != "1") throw new DataFormatException(source, "multi-frequency records (samples per frame > 1) are not supported", line);
             if (format.Groups["skew"].Success && format.Groups["skew"].Value != "0") throw new DataFormatException(source, "skewed signals are not supported", line);
-            int offset = format.Groups["offset"].Success ? int.Parse(format.Groups["offset"].Value, CultureInfo.InvariantCulture) : 0;
+            int offset = format.Groups["offset"].Success ? Integer(format.Groups["offset"].Value, "byte offset", source, line) : 0;
 
             double gain = 200;
             int? baseline = null;
@@ -72,8 +74,9 @@ public static partial class WfdbHeaderParser
                 var g = GainPattern().Match(fields[2]);
                 if (!g.Success) throw new DataFormatException(source, $"ADC gain '{fields[2]}' is malformed", line);
                 gain = double.Parse(g.Groups["gain"].Value, NumberStyles.Float, CultureInfo.InvariantCulture);
+                if (!double.IsFinite(gain)) throw new DataFormatException(source, $"ADC gain '{g.Groups["gain"].Value}' is not a finite number", line);
                 if (gain == 0) gain = 200;
-                if (g.Groups["baseline"].Success) baseline = int.Parse(g.Groups["baseline"].Value, CultureInfo.InvariantCulture);
+                if (g.Groups["baseline"].Success) baseline = Integer(g.Groups["baseline"].Value, "baseline", source, line);
                 if (g.Groups["units"].Success) units = g.Groups["units"].Value;
             }
             int resolution = fields.Length > 3 ? Integer(fields[3], "ADC resolution", source, line) : code == 212 ? 12 : code == 80 ? 8 : 16;

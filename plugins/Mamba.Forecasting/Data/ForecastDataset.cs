@@ -71,20 +71,51 @@ public sealed class ForecastDataset
     /// <summary>Fitted on the training rows.</summary>
     public StandardScaler Scaler { get; }
 
-    /// <summary>Reads nothing itself: prepares <paramref name="frame"/> under <paramref name="options"/>.</summary>
-    /// <exception cref="DataFormatException">Missing values under the error policy, or too few rows.</exception>
+    /// <summary>
+    /// Reads nothing itself: prepares <paramref name="frame"/> under <paramref name="options"/>, and checks that the
+    /// lookback and every horizon fit each split of this series.
+    /// </summary>
+    /// <exception cref="DataFormatException">Missing values under the error policy, or too few rows for the protocol.</exception>
+    /// <exception cref="JobOptionsException">The target is not a column, or the lookback or a horizon does not fit the series.</exception>
     public static ForecastDataset Prepare(SeriesFrame frame, DataOptions options)
     {
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Target is { } target && !frame.Names.Contains(target))
+            throw new JobOptionsException("options.data.target", $"'{target}' is not a column of {frame.Source}; its columns: {string.Join(", ", frame.Names)}");
         MissingValues.Apply(frame, options.Missing);
+        ForecastDataset data;
         try
         {
-            return new ForecastDataset(frame, options);
+            data = new ForecastDataset(frame, options);
         }
         catch (ArgumentException e)
         {
             throw new DataFormatException(frame.Source, e.Message);
+        }
+        data.RequireFits(options.Horizons, "options.data.horizons");
+        return data;
+    }
+
+    /// <summary>Checks that the lookback and each of <paramref name="horizons"/> leave at least one window in every split.</summary>
+    /// <exception cref="JobOptionsException">One does not fit; the key and the split's size are named.</exception>
+    public void RequireFits(IReadOnlyList<int> horizons, string keyPath)
+    {
+        ArgumentNullException.ThrowIfNull(horizons);
+        var splits = new[] { ("training", Splits.Train), ("validation", Splits.Validation), ("test", Splits.Test) };
+        if (splits.FirstOrDefault(s => s.Item2.Start < 0) is { Item1: not null } early)
+            throw new JobOptionsException("options.data.lookback",
+                $"lookback {Lookback} does not fit {Frame.Source}: its {Frame.RowCount} rows split {Splits.Protocol}, and the {early.Item1} windows " +
+                $"would start {-early.Item2.Start} rows before the first row; use a lookback of at most {Splits.Train.End - Splits.Train.Start} or a longer series");
+        for (int i = 0; i < horizons.Count; i++)
+        {
+            foreach (var (name, split) in splits)
+            {
+                if (split.Rows - Lookback - horizons[i] + 1 >= 1) continue;
+                throw new JobOptionsException($"{keyPath}[{i}]",
+                    $"horizon {horizons[i]} with lookback {Lookback} needs {Lookback + horizons[i]} rows in every split, but the {name} split of " +
+                    $"{Frame.Source} ({Frame.RowCount} rows, {Splits.Protocol}) has {split.Rows}");
+            }
         }
     }
 

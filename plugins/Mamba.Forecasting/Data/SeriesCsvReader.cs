@@ -29,6 +29,10 @@ public sealed class SeriesCsvReader : IDatasetReader<SeriesFrame>
         if (!string.Equals(names[0], "date", StringComparison.OrdinalIgnoreCase))
             throw new DataFormatException(path, $"missing the date column: the first column must be 'date' (found '{names[0]}')", 1, names[0]);
         if (names.Length < 2) throw new DataFormatException(path, "no variate columns after 'date'", 1);
+        if (names.FirstOrDefault(n => n.Length == 0) is not null)
+            throw new DataFormatException(path, $"column {Array.IndexOf(names, "") + 1} of the header has no name", 1);
+        if (names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+            throw new DataFormatException(path, $"the header names '{repeated.Key}' {repeated.Count()} times; each column needs its own name", 1, repeated.Key);
 
         var timestamps = new List<DateTime>();
         var columns = Enumerable.Range(1, names.Length - 1).Select(_ => new List<double>()).ToArray();

@@ -26,6 +26,10 @@ public sealed class EvaluateTask : JobTask<ForecastOptions>
     internal const string Persistence = "persistence", SeasonalNaive = "seasonal-naive", DLinearName = "dlinear";
 
     /// <inheritdoc/>
+    protected override void Check(JobCheckContext context, ForecastOptions options) =>
+        ForecastPipeline.Check(context, options).CheckedPeriod(options.Baselines.SeasonalPeriod);
+
+    /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, ForecastOptions options, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();

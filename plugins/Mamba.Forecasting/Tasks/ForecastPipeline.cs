@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
 using Mamba.Core.Checkpoints;
 using Mamba.Core.Training;
 using Mamba.Forecasting.Data;
@@ -22,6 +20,17 @@ public sealed record SavedForecaster(string Type, int Lookback, int Horizon, int
 internal sealed class ForecastPipeline(JobContext context, ForecastOptions options)
 {
     private const int InferenceBatch = 256;
+
+    /// <summary>
+    /// Everything a forecasting run checks before it starts: the reader for the file, the series itself (parsed),
+    /// the target, and the lookback and horizons against its splits.
+    /// </summary>
+    public static ForecastDataset Check(JobCheckContext context, ForecastOptions options, CancellationToken cancellation = default)
+    {
+        string path = context.ResolvePath(options.Data.Path);
+        var frame = context.Exports.ReaderFor<SeriesFrame>(path, options.Data.Format).Read(path, cancellation);
+        return ForecastDataset.Prepare(frame, options.Data);
+    }
 
     public ForecastDataset LoadData(CancellationToken cancellation)
     {
@@ -97,11 +106,9 @@ internal sealed class ForecastPipeline(JobContext context, ForecastOptions optio
             WeightDecay = 0,
             Beta2 = 0.999,
             EarlyStoppingPatience = training.Patience,
+            RestoreBestWeights = true,
             Seed = training.Seed + horizon,
         });
-        Directory.CreateDirectory(checkpoints);
-        string bestWeights = Path.Combine(checkpoints, "best.safetensors"), bestRecord = Path.Combine(checkpoints, "best.json");
-        double best = File.Exists(bestRecord) ? JsonSerializer.Deserialize<double>(File.ReadAllText(bestRecord)) : double.PositiveInfinity;
         int batchesPerEpoch = (train.Count + training.BatchSize - 1) / training.BatchSize;
 
         IReadOnlyList<Tensor> Batches(int epoch)
@@ -114,14 +121,7 @@ internal sealed class ForecastPipeline(JobContext context, ForecastOptions optio
         double Validate()
         {
             using var forecast = Forecast(model, validation);
-            double mse = nn.functional.mse_loss(forecast, validation.Targets).item<float>();
-            if (mse < best)
-            {
-                best = mse;
-                Safetensors.Save(bestWeights, ModelCheckpoint.Tensors(model));
-                AtomicFile.WriteAllText(bestRecord, mse.ToString("R", CultureInfo.InvariantCulture));
-            }
-            return mse;
+            return nn.functional.mse_loss(forecast, validation.Targets).item<float>();
         }
 
         using var bar = context.Progress.Start($"{name}", (double)batchesPerEpoch * training.Epochs);
@@ -134,7 +134,6 @@ internal sealed class ForecastPipeline(JobContext context, ForecastOptions optio
             progress,
             checkpoints,
             cancellation);
-        if (File.Exists(bestWeights)) ModelCheckpoint.LoadWeights(model, bestWeights);
         model.eval();
         context.Logger.LogFitted(name, result.EpochsRun, result.BestValidationMetric ?? double.NaN, result.StoppedEarly);
         return result;

@@ -1,3 +1,4 @@
+using Mamba.Forecasting.Data;
 using Mamba.Sdk.Artifacts;
 using Mamba.Sdk.Data;
 using Mamba.Sdk.Exports;
@@ -14,16 +15,22 @@ namespace Mamba.Forecasting.Tasks;
 public sealed class PredictTask : JobTask<PredictOptions>
 {
     /// <inheritdoc/>
+    protected override void Check(JobCheckContext context, PredictOptions options)
+    {
+        var data = ForecastPipeline.Check(context, options);
+        if (options.Horizon is { } horizon) data.RequireFits([horizon], "options.horizon");
+        Plotted(data, options);
+    }
+
+    /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, PredictOptions options, CancellationToken cancellation)
     {
         int horizon = options.Horizon ?? options.Data.Horizons.Max();
         var pipeline = new ForecastPipeline(context, options);
         var data = pipeline.LoadData(cancellation);
+        if (options.Horizon is { } asked) data.RequireFits([asked], "options.horizon");
         var outputs = data.OutputColumns.Select(c => data.Frame.Names[c]).ToList();
-        string[] plotted = options.Plot.Length > 0 ? options.Plot : [outputs[0]];
-        for (int i = 0; i < plotted.Length; i++)
-            if (!outputs.Contains(plotted[i]))
-                throw new JobOptionsException($"options.plot[{i}]", $"'{plotted[i]}' is not forecast; forecast variates: {string.Join(", ", outputs)}");
+        string[] plotted = Plotted(data, options);
 
         var (model, _) = pipeline.Fit(options.Model.Type, data, horizon, cancellation);
         double[][] forecast;
@@ -61,5 +68,17 @@ public sealed class PredictTask : JobTask<PredictOptions>
         if (times.Count < 2) return TimeSpan.FromDays(1);
         var gaps = Enumerable.Range(1, times.Count - 1).Select(i => times[i] - times[i - 1]).Order().ToList();
         return gaps[gaps.Count / 2];
+    }
+
+    /// <summary>The variates the chart draws: <c>plot</c>, else the first forecast one.</summary>
+    /// <exception cref="JobOptionsException">A plotted name is not a forecast variate.</exception>
+    private static string[] Plotted(ForecastDataset data, PredictOptions options)
+    {
+        var outputs = data.OutputColumns.Select(c => data.Frame.Names[c]).ToList();
+        string[] plotted = options.Plot.Length > 0 ? options.Plot : [outputs[0]];
+        for (int i = 0; i < plotted.Length; i++)
+            if (!outputs.Contains(plotted[i]))
+                throw new JobOptionsException($"options.plot[{i}]", $"'{plotted[i]}' is not forecast; forecast variates: {string.Join(", ", outputs)}");
+        return plotted;
     }
 }

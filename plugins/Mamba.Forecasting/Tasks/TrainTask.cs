@@ -13,6 +13,9 @@ namespace Mamba.Forecasting.Tasks;
 public sealed class TrainTask : JobTask<ForecastOptions>
 {
     /// <inheritdoc/>
+    protected override void Check(JobCheckContext context, ForecastOptions options) => ForecastPipeline.Check(context, options);
+
+    /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, ForecastOptions options, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Mamba.Sdk.Data;
@@ -19,8 +18,7 @@ public static class SequenceReader
     {
         options ??= new SequenceReaderOptions();
         if (!File.Exists(path)) throw new DataFormatException(path, "file not found");
-        await using var file = File.OpenRead(path);
-        Stream stream = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress) : file;
+        await using var stream = DataFile.OpenRead(path);
         using var reader = new StreamReader(stream, Encoding.ASCII);
         int line = 0;
         string? text;
@@ -120,14 +118,6 @@ public static class SequenceReader
         string description = space < 0 ? "" : title[(space + 1)..].Trim();
         bool[]? masked = options.KeepMask && mask.Contains(true) ? [.. mask] : null;
         return new SequenceRecord(id, description, bases.ToString(), masked, qualities);
-    }
-
-    private static bool IsGzip(FileStream file)
-    {
-        Span<byte> magic = stackalloc byte[2];
-        int read = file.Read(magic);
-        file.Position = 0;
-        return read == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
     }
 
     private static string Printable(char c) => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString();

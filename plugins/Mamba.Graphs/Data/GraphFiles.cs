@@ -85,16 +85,21 @@ public static class GraphFiles
     private static Table ReadCsv(string path, CancellationToken cancellation)
     {
         using var reader = new StreamReader(path);
-        using var csv = new CsvParser(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { DetectColumnCountChanges = true });
+        using var csv = new CsvParser(reader, new CsvConfiguration(CultureInfo.InvariantCulture));
         try
         {
             if (!csv.Read()) throw new DataFormatException(path, "empty file: expected a header");
             var names = csv.Record!.Select(n => n.Trim()).ToList();
+            if (names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+                throw new DataFormatException(path, $"the header names '{repeated.Key}' {repeated.Count()} times; each column needs its own name", 1, repeated.Key);
             var rows = new List<string[]>();
             while (csv.Read())
             {
                 cancellation.ThrowIfCancellationRequested();
-                rows.Add([.. csv.Record!.Select(v => v.Trim())]);
+                // The parser hands over rows of any width; a short or long row would otherwise be read by index.
+                if (csv.Record!.Length != names.Count)
+                    throw new DataFormatException(path, $"{csv.Record.Length} fields, the header has {names.Count} ({string.Join(", ", names)})", csv.Row);
+                rows.Add([.. csv.Record.Select(v => v.Trim())]);
             }
             return new Table(path, names, rows);
         }

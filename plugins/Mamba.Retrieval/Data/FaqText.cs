@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
 using Mamba.Sdk.Data;
@@ -67,17 +66,9 @@ public static partial class FaqText
     private static List<string> ReadLines(string path)
     {
         if (!File.Exists(path)) throw new DataFormatException(path, "no such file");
-        using var file = File.OpenRead(path);
-        Stream stream = file;
-        if (file.Length >= 2 && file.ReadByte() == 0x1f && file.ReadByte() == 0x8b) { file.Position = 0; stream = new GZipStream(file, CompressionMode.Decompress); }
-        else file.Position = 0;
-        using var reader = new StreamReader(stream, Encoding.UTF8);
+        using var reader = new StreamReader(DataFile.OpenRead(path), Encoding.UTF8);
         var lines = new List<string>();
-        try
-        {
-            while (reader.ReadLine() is { } line) lines.Add(line);
-        }
-        catch (InvalidDataException error) { throw new DataFormatException(path, $"corrupt gzip stream: {error.Message}", inner: error); }
+        while (reader.ReadLine() is { } line) lines.Add(line);
         return lines;
     }
 }

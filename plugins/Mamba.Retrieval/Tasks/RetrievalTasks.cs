@@ -110,6 +110,15 @@ public sealed class IndexTask : JobTask<RetrievalJobOptions>
 {
     internal const string Embeddings = "embeddings.parquet", Bm25Folder = "bm25", Passages = "passages.jsonl";
 
+    private const string NoEncoder = "name the run folder of a train job whose encoder to index with";
+
+    /// <inheritdoc/>
+    protected override void Check(JobCheckContext context, RetrievalJobOptions options)
+    {
+        if (options.Search.Index is null && options.Model.Weights is null) throw new JobOptionsException("options.model.weights", NoEncoder);
+        if (options.Data.Corpus is null) throw new JobOptionsException("options.data.corpus", "name the corpus to index");
+    }
+
     /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, RetrievalJobOptions options, CancellationToken cancellation)
     {
@@ -129,7 +138,7 @@ public sealed class IndexTask : JobTask<RetrievalJobOptions>
             var clash = corpus.Passages.FirstOrDefault(p => passages.Any(q => q.Id == p.Id));
             if (clash is not null) throw new DataFormatException(corpus.Source, $"passage id '{clash.Id}' is already in the index {earlier}", column: options.Data.IdField);
         }
-        else model = context.ResolvePath(options.Model.Weights ?? throw new JobOptionsException("options.model.weights", "name the run folder of a train job whose encoder to index with"));
+        else model = context.ResolvePath(options.Model.Weights ?? throw new JobOptionsException("options.model.weights", NoEncoder));
 
         using var trained = RetrievalPipeline.Load(model);
         var encoder = trained.Encoder;

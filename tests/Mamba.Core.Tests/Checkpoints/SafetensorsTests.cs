@@ -103,4 +103,59 @@ public sealed class SafetensorsTests : IDisposable
         File.WriteAllBytes(path, huge);
         Assert.Contains("more than the file holds", Assert.Throws<SafetensorsFormatException>(() => Safetensors.Load(path)).Message);
     }
+
+    private string WriteRaw(string header, int dataBytes = 0)
+    {
+        string path = Path.Combine(_dir, "raw.safetensors");
+        byte[] json = Encoding.UTF8.GetBytes(header);
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((long)json.Length), .. json, .. new byte[dataBytes]]);
+        return path;
+    }
+
+    [Fact]
+    public void A_shape_whose_byte_count_overflows_is_refused_naming_the_tensor()
+    {
+        string path = WriteRaw("""{"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,16]}}""", 16);
+
+        var e = Assert.Throws<SafetensorsFormatException>(() => Safetensors.Load(path));
+
+        Assert.Contains("tensor 'w'", e.Message);
+        Assert.Contains("overflows", e.Message);
+    }
+
+    [Fact]
+    public void Metadata_that_is_not_a_string_is_refused_naming_the_key()
+    {
+        string path = WriteRaw("""{"__metadata__":{"format":"pt","epoch":3},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", 4);
+
+        var e = Assert.Throws<SafetensorsFormatException>(() => Safetensors.Load(path));
+
+        Assert.Contains("__metadata__ 'epoch' must be a string, got 3", e.Message);
+    }
+
+    [Fact]
+    public void A_shape_entry_that_is_null_is_a_format_error()
+    {
+        string path = WriteRaw("""{"w":{"dtype":"F32","shape":[null],"data_offsets":[0,4]}}""", 4);
+
+        Assert.Contains("tensor 'w'", Assert.Throws<SafetensorsFormatException>(() => Safetensors.Load(path)).Message);
+    }
+
+    [Fact]
+    public void Weights_holding_NaN_are_refused_naming_the_tensor()
+    {
+        random.manual_seed(3);
+        var options = new BackboneOptions { ModelDim = 8, Layers = "M1", VocabSize = 5, Mamba1 = new() { StateSize = 4 } };
+        using var model = new TokenModel(options);
+        var tensors = ModelCheckpoint.Tensors(model).ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        string poisoned = tensors.Keys.Order(StringComparer.Ordinal).First(k => k.EndsWith("in_proj.weight", StringComparison.Ordinal));
+        tensors[poisoned].fill_(float.NaN);
+        string path = Path.Combine(_dir, "nan.safetensors");
+        Safetensors.Save(path, tensors);
+
+        var e = Assert.Throws<CheckpointMismatchException>(() => ModelCheckpoint.LoadWeights(model, path));
+
+        Assert.Contains($"tensor '{poisoned}' holds NaN or infinite values", e.Message);
+        Assert.True(ModelCheckpoint.Tensors(model).Values.All(t => isfinite(t).all().item<bool>()), "nothing may be copied from a refused file");
+    }
 }

@@ -92,6 +92,99 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void Resume_refuses_a_checkpoint_whose_weights_no_longer_match_what_was_saved_with_them()
+    {
+        var options = new TrainerOptions { Epochs = 2, LearningRate = 5e-3, Seed = 7 };
+        using var model = new RunningMeanModel();
+        using (var cancel = new CancellationTokenSource())
+        {
+            var stopAtStep6 = new Progress(p => { if (p.Step == 6) cancel.Cancel(); });
+            Assert.Throws<OperationCanceledException>(() =>
+                new Trainer(options).Fit(model, Batches, b => Loss(model, b), progress: stopAtStep6, checkpointDirectory: _dir, cancellation: cancel.Token));
+        }
+        // What a kill between two files of a save leaves: loadable weights of another moment beside the loop state.
+        string weights = Directory.EnumerateFiles(_dir, "model.safetensors", SearchOption.AllDirectories).Single();
+        using (var other = new RunningMeanModel()) Mamba.Core.Checkpoints.Safetensors.Save(weights, Mamba.Core.Checkpoints.ModelCheckpoint.Tensors(other));
+
+        using var resumed = new RunningMeanModel();
+        var e = Assert.Throws<Mamba.Core.Checkpoints.CheckpointMismatchException>(() =>
+            new Trainer(options).Fit(resumed, Batches, b => Loss(resumed, b), checkpointDirectory: _dir));
+
+        Assert.StartsWith(weights, e.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_best_epochs_weights_are_kept_when_a_later_epoch_is_worse(bool withCheckpoints)
+    {
+        using var model = new RunningMeanModel();
+        var metrics = new Queue<double>([1.0, 0.5, 0.9]);
+        Dictionary<string, Tensor>? atBest = null;
+        double Validate()
+        {
+            double metric = metrics.Dequeue();
+            if (metric == 0.5) atBest = Weights(model);
+            return metric;
+        }
+        var trainer = new Trainer(new TrainerOptions { Epochs = 3, LearningRate = 1e-2, RestoreBestWeights = true });
+
+        var result = trainer.Fit(model, Batches, b => Loss(model, b), Validate, checkpointDirectory: withCheckpoints ? _dir : null);
+
+        Assert.Equal(2, result.BestEpoch);
+        Assert.Equal(3, result.EpochsRun);
+        foreach (var (name, weight) in Weights(model))
+            Assert.True(weight.eq(atBest![name]).all().item<bool>(), $"{name} is not epoch 2's (the best) after training");
+    }
+
+    [Fact]
+    public void A_resumed_run_restores_the_best_epoch_it_reached_before_the_interruption()
+    {
+        var options = new TrainerOptions { Epochs = 3, LearningRate = 1e-2, RestoreBestWeights = true, Seed = 3 };
+        using var straight = new RunningMeanModel();
+        var initial = Weights(straight);
+        double[] metrics = [0.5, 0.9, 0.8];                                 // epoch 1 is the best
+        int epoch = 0;
+        new Trainer(options).Fit(straight, Batches, b => Loss(straight, b), () => metrics[epoch++], checkpointDirectory: Path.Combine(_dir, "straight"));
+
+        string resumable = Path.Combine(_dir, "resumable");
+        int seen = 0;
+        using (var interrupted = new RunningMeanModel())
+        using (var cancel = new CancellationTokenSource())
+        {
+            interrupted.load_state_dict(initial);
+            var stopAtStep10 = new Progress(p => { if (p.Step == 10) cancel.Cancel(); });
+            Assert.Throws<OperationCanceledException>(() => new Trainer(options).Fit(interrupted, Batches, b => Loss(interrupted, b),
+                () => metrics[seen++], stopAtStep10, resumable, cancel.Token));
+        }
+        using var resumed = new RunningMeanModel();
+        new Trainer(options).Fit(resumed, Batches, b => Loss(resumed, b), () => metrics[seen++], checkpointDirectory: resumable);
+
+        var expected = Weights(straight);
+        foreach (var (name, weight) in Weights(resumed))
+            Assert.True(weight.eq(expected[name]).all().item<bool>(), $"{name} differs from the uninterrupted run's best epoch");
+    }
+
+    [Fact]
+    public void A_loss_that_becomes_NaN_stops_training_naming_the_step_and_keeps_the_last_checkpoint()
+    {
+        using var model = new RunningMeanModel();
+        int calls = 0;
+        Tensor Diverging((Tensor X, Tensor Y) batch) => ++calls == 6 ? Loss(model, batch) * float.NaN : Loss(model, batch);
+        var before = Weights(model);
+
+        var e = Assert.Throws<TrainingDivergedException>(() =>
+            new Trainer(new TrainerOptions { Epochs = 3 }).Fit(model, Batches, Diverging, checkpointDirectory: _dir));
+
+        Assert.Equal(6, e.Step);
+        Assert.Contains("the training loss became NaN at step 6 (epoch 2, batch 2 of 4)", e.Message);
+        Assert.Contains(_dir, e.Message);
+        Assert.NotNull(Mamba.Core.Checkpoints.CheckpointSet.Latest(_dir));
+        Assert.True(Weights(model).All(w => isfinite(w.Value).all().item<bool>()), "a NaN step must not reach the weights");
+        Assert.Contains(Weights(model), w => !w.Value.eq(before[w.Key]).all().item<bool>());
+    }
+
+    [Fact]
     public void Early_stopping_ends_the_run_after_the_patience_runs_out()
     {
         using var model = new RunningMeanModel();

@@ -125,3 +125,23 @@ public sealed class ShoutReader : IDatasetReader<SeriesFrame>
         return new SeriesFrame(path, times, ["value"], [values]);
     }
 }
+
+public sealed class NothingOptions
+{
+}
+
+/// <summary>Writes results of which one is not a finite number, as a diverged metric would be.</summary>
+[JobTask("nan", Description = "Write a result that is NaN beside finite ones")]
+public sealed class NanTask : JobTask<NothingOptions>
+{
+    protected override Task RunAsync(JobContext context, NothingOptions options, CancellationToken cancellation) =>
+        context.Artifacts.WriteJsonAsync("metrics.json", new { mse = double.NaN, rows = new[] { 1.5, double.PositiveInfinity }, kept = 2.5 }, cancellation);
+}
+
+/// <summary>Fails the way a bug does: an exception no contract documents.</summary>
+[JobTask("crash", Description = "Throw an unexpected exception")]
+public sealed class CrashTask : JobTask<NothingOptions>
+{
+    protected override Task RunAsync(JobContext context, NothingOptions options, CancellationToken cancellation) =>
+        throw new InvalidOperationException("the crash task always crashes");
+}
