@@ -44,6 +44,8 @@ public sealed class MambaProcess : IDisposable
 
     public int Pid => process.Id;
 
+    public bool HasExited => process.HasExited;
+
     /// <summary>Runs to the end and returns (exit code, stdout, stderr).</summary>
     public static (int ExitCode, string Output, string Errors) Run(string workingDirectory, params string[] args) =>
         RunWith(workingDirectory, null, args);

@@ -85,23 +85,27 @@ public sealed class WorkerTests : IClassFixture<PluginWorkspace>
     [Fact]
     public void Workers_sharing_an_inbox_run_every_job_exactly_once()
     {
+        // Enough fast jobs that two workers often reach for the same file (the old claim crashed a worker at about 80).
+        const int jobs = 200;
         string inbox = NewInbox();
-        for (int i = 0; i < 24; i++) Submit(inbox, $"job-{i:D2}.json", $$"""{ "plugin": "alpha", "task": "echo", "options": { "message": "m{{i}}" } }""");
+        for (int i = 0; i < jobs; i++) Submit(inbox, $"job-{i:D3}.json", $$"""{ "plugin": "alpha", "task": "echo", "options": { "message": "m{{i}}" } }""");
         using var first = Worker(inbox);
         using var second = Worker(inbox);
         string done = Path.Combine(inbox, "done");
 
-        WaitFor(() => Directory.Exists(done) && Directory.EnumerateFiles(done, "*.result.json").Count() == 24, first, "all 24 jobs finishing");
+        WaitFor(() => Directory.Exists(done) && Directory.EnumerateFiles(done, "*.result.json").Count() == jobs, first, $"all {jobs} jobs finishing");
+        Assert.False(first.HasExited, $"the first worker stopped on its own:\n{first.Errors}");
+        Assert.False(second.HasExited, $"the second worker stopped on its own:\n{second.Errors}");
         first.Signal("TERM");
         second.Signal("TERM");
 
         Assert.Equal(0, first.WaitForExit(TimeSpan.FromMinutes(1)));
         Assert.Equal(0, second.WaitForExit(TimeSpan.FromMinutes(1)));
-        Assert.Equal(24, Directory.EnumerateFiles(done, "job-*.json").Count(f => !f.EndsWith(".result.json", StringComparison.Ordinal)));
+        Assert.Equal(jobs, Directory.EnumerateFiles(done, "job-*.json").Count(f => !f.EndsWith(".result.json", StringComparison.Ordinal)));
         Assert.Empty(Directory.EnumerateFiles(inbox, "*.json"));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(inbox, "processing")));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(inbox, "failed")));
-        Assert.Equal(24, Directory.EnumerateFiles(done, "*.result.json").Select(RunDirectory).Distinct().Count());
+        Assert.Equal(jobs, Directory.EnumerateFiles(done, "*.result.json").Select(RunDirectory).Distinct().Count());
     }
 
     [Fact]

@@ -81,7 +81,8 @@ internal static class RunCommand
 
     public static Command CreateValidate()
     {
-        var validate = new Command("validate", "Check a job without running it: the file, the plugin and version, the task and every option. Exit 0, 2 or 3.")
+        var validate = new Command("validate",
+            "Check a job without running it: every check run makes before it writes anything (file, plugin, task, options, input files and their contents). Exit 0, 1 (unusable data), 2 or 3.")
         {
             Job, Set,
         };
