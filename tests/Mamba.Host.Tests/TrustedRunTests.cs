@@ -115,6 +115,26 @@ public sealed class TrustedRunTests : IClassFixture<PluginWorkspace>
     }
 
     [Fact]
+    public void A_restarted_process_resumes_its_interrupted_run_or_starts_one()
+    {
+        string job = workspace.WriteJob("restarted", "alpha", "count", new { steps = 40, delayMs = 20 });
+        string[] restart = ["run", job, "--out", Runs, "--run-id", "pod-uid", "--resume-if-interrupted"];
+        using (var evicted = workspace.Start(restart))
+        {
+            evicted.WaitForError("step 3", TimeSpan.FromMinutes(1));
+            evicted.Signal("TERM");
+            Assert.Equal(130, evicted.WaitForExit(TimeSpan.FromMinutes(1)));
+        }
+
+        string again = Succeeded(workspace.Mamba(restart));
+        string first = Succeeded(workspace.Mamba("run", job, "--out", Runs, "--run-id", "other-uid", "--resume-if-interrupted"));
+
+        Assert.Equal(Path.Combine(Runs, "restarted", "pod-uid"), again);
+        Assert.True((int)PluginWorkspace.ReadJson(Path.Combine(again, "metrics.json"))["resumedFrom"]! >= 3);
+        Assert.Equal(0, (int)PluginWorkspace.ReadJson(Path.Combine(first, "metrics.json"))["resumedFrom"]!);
+    }
+
+    [Fact]
     public void Two_runs_started_together_without_a_run_id_get_two_folders()
     {
         string job = Echo("together");

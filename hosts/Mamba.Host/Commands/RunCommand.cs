@@ -23,6 +23,10 @@ internal static class RunCommand
         {
             Description = "Continue the newest interrupted run of this job (or the --run-id one) from its checkpoint; its options must match.",
         };
+        var resumeIfInterrupted = new Option<bool>("--resume-if-interrupted")
+        {
+            Description = "Continue an interrupted run of this same job (the --run-id one, or the newest) when there is one, else start afresh: for restarted pods.",
+        };
         var resumeWithChanges = new Option<bool>("--resume-with-changes")
         {
             Description = "With --resume: accept options that differ from the run's; the changes are recorded in run.json.",
@@ -33,7 +37,7 @@ internal static class RunCommand
         };
         var run = new Command("run", "Run a job: train, evaluate, predict… Exit codes: 0 ok, 1 job failed, 2 invalid job, 3 plugin unavailable, 130 cancelled.")
         {
-            Job, Set, output, shard, resume, resumeWithChanges, runId,
+            Job, Set, output, shard, resume, resumeIfInterrupted, resumeWithChanges, runId,
         };
         run.SetAction(async (result, _) =>
         {
@@ -47,6 +51,8 @@ internal static class RunCommand
                 if (id is not null) RunFolder.CheckRunId(id, idSource);
                 if (result.GetValue(resumeWithChanges) && !result.GetValue(resume))
                     throw new JobOptionsException("--resume-with-changes", "only goes with --resume");
+                if (result.GetValue(resumeIfInterrupted) && result.GetValue(resume))
+                    throw new JobOptionsException("--resume-if-interrupted", "give --resume (a run must exist) or --resume-if-interrupted (resume or start), not both");
             }
             catch (JobOptionsException e)
             {
@@ -71,6 +77,7 @@ internal static class RunCommand
                 Shard = spec,
                 Resume = result.GetValue(resume),
                 AcceptChanges = result.GetValue(resumeWithChanges),
+                ResumeIfUnfinished = result.GetValue(resumeIfInterrupted),
                 RunId = id,
             }, cancellation).ConfigureAwait(false);
             if (outcome.RunDirectory is not null) Console.Out.WriteLine(outcome.RunDirectory);

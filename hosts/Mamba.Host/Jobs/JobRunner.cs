@@ -29,8 +29,8 @@ internal sealed record JobRequest(string JobPath)
     public bool AcceptChanges { get; init; }
 
     /// <summary>
-    /// Continue an interrupted run of the same job content when there is one, else start afresh (the worker, picking
-    /// up a returned job).
+    /// Continue an interrupted run of the same job content (the <see cref="RunId"/> one, else the newest) when there is
+    /// one, else start afresh: the worker picking up a returned job, a restarted pod (<c>--resume-if-interrupted</c>).
     /// </summary>
     public bool ResumeIfUnfinished { get; init; }
 
@@ -133,7 +133,8 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
         }
         if (request.ResumeIfUnfinished)
         {
-            foreach (var candidate in RunFolder.All(jobRoot, request.Shard))
+            var candidates = request.RunId is { } named ? [RunFolder.Named(jobRoot, named, request.Shard)] : RunFolder.All(jobRoot, request.Shard);
+            foreach (var candidate in candidates)
             {
                 if (candidate.ReadSummary()?.JobHash != prepared.Job.Hash || candidate.WhyNotResumable() is not null) continue;
                 // Another worker may take the same interrupted run between the look and the lock; then start afresh.
