@@ -220,7 +220,8 @@ public sealed class Trainer(TrainerOptions options)
             if (checkpointDirectory is null)
             {
                 DisposeCopies();
-                copies = ModelCheckpoint.Tensors(model).ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone(), StringComparer.Ordinal);
+                // Out of any dispose scope the caller has open: the copies live until Fit restores them.
+                copies = ModelCheckpoint.Tensors(model).ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope(), StringComparer.Ordinal);
                 return;
             }
             // Kept beside the sets until the next one is published, which carries it.

@@ -42,11 +42,10 @@ public static class ClassifierTraining
             WarmupSteps = batches,
             WeightDecay = 0.01,
             EarlyStoppingPatience = options.Patience,
+            RestoreBestWeights = true,
             Seed = options.Seed,
         });
-        Dictionary<string, Tensor>? best = null;
-        double bestLoss = double.PositiveInfinity;
-        var result = trainer.Fit<LabelledSequence[]>(model,
+        return trainer.Fit<LabelledSequence[]>(model,
             epoch =>
             {
                 var random = new Random(DerivedSeed.Of(options.Seed, epoch));
@@ -57,24 +56,8 @@ public static class ClassifierTraining
                 var (tokens, labels) = Batch(batch);
                 return nn.functional.cross_entropy(model.forward(tokens), labels);
             },
-            () =>
-            {
-                double loss = Loss(model, validation, options.BatchSize);
-                if (loss < bestLoss)
-                {
-                    bestLoss = loss;
-                    foreach (var old in best?.Values ?? Enumerable.Empty<Tensor>()) old.Dispose();
-                    best = model.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
-                }
-                return loss;
-            },
+            () => Loss(model, validation, options.BatchSize),
             progress, cancellation: cancellation);
-        if (best is not null)
-        {
-            model.load_state_dict(best);
-            foreach (var t in best.Values) t.Dispose();
-        }
-        return result;
     }
 
     /// <summary>Class probabilities (N, classes) of <paramref name="sequences"/>, in order.</summary>

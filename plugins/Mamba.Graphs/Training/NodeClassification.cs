@@ -64,7 +64,8 @@ public sealed class NodeClassification(Graph graph, Tensor features, int laplaci
         var evaluationSamples = EvaluationSamples(seed, 1);
         try
         {
-            var result = FullBatchFit.Fit(model, epoch =>
+            // One full-batch step per epoch: the epoch is the batch.
+            var result = new Trainer(TrainerOptions(seed)).Fit<int>(model, epoch => [epoch], epoch =>
             {
                 // Not disposed here: backward reads the index tensors after this returns; the trainer's step scope owns them.
                 var rng = new Random(unchecked(seed * 1_000_003 + epoch));
@@ -78,7 +79,7 @@ public sealed class NodeClassification(Graph graph, Tensor features, int laplaci
                 using var scope = NewDisposeScope();
                 var probabilities = AverageProbabilities(model, evaluationSamples).Probabilities;
                 return nn.functional.nll_loss(probabilities.index_select(0, validation).clamp_min(Scalars.Tiny).log(), validationLabels).item<float>();
-            }, TrainerOptions(seed), progress, cancellation);
+            }, progress, cancellation: cancellation);
             return (model, result);
         }
         finally
@@ -113,14 +114,14 @@ public sealed class NodeClassification(Graph graph, Tensor features, int laplaci
         using var trainLabels = tensor(split.Train.Select(i => (long)graph.Labels[i]).ToArray());
         using var validation = tensor(split.Validation.Select(i => (long)i).ToArray());
         using var validationLabels = tensor(split.Validation.Select(i => (long)graph.Labels[i]).ToArray());
-        var result = FullBatchFit.Fit(model,
+        var result = new Trainer(TrainerOptions(seed)).Fit<int>(model, epoch => [epoch],
             _ => nn.functional.cross_entropy(model.Forward(features, adjacency).Logits.index_select(0, train), trainLabels),
             () =>
             {
                 using var scope = NewDisposeScope();
                 return nn.functional.cross_entropy(model.Forward(features, adjacency).Logits.index_select(0, validation), validationLabels).item<float>();
             },
-            TrainerOptions(seed), null, cancellation);
+            cancellation: cancellation);
         model.eval();
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -150,6 +151,7 @@ public sealed class NodeClassification(Graph graph, Tensor features, int laplaci
         WeightDecay = options.Training.WeightDecay,
         Beta2 = 0.999,
         EarlyStoppingPatience = options.Training.Patience,
+        RestoreBestWeights = true,
         Seed = seed,
     };
 

@@ -164,52 +164,23 @@ public static class MotionTraining
             WarmupSteps = Math.Min(200, batches),
             WeightDecay = 0.01,
             EarlyStoppingPatience = 3,
+            RestoreBestWeights = true,
             Seed = options.Seed,
         });
-        Dictionary<string, Tensor>? best = null;
-        double bestLoss = double.PositiveInfinity;
-        try
-        {
-            var result = trainer.Fit<int[]>(predictor,
-                epoch =>
-                {
-                    var order = Enumerable.Range(0, train.Count).ToArray();
-                    new Random(options.Seed * 7919 + epoch).Shuffle(order);
-                    return [.. Enumerable.Range(0, batches).Select(b => order[(b * options.BatchSize)..Math.Min((b + 1) * options.BatchSize, order.Length)])];
-                },
-                indices =>
-                {
-                    var (x, y) = train.Batch(indices);
-                    return nn.functional.smooth_l1_loss(predictor.forward(x), y);
-                },
-                () =>
-                {
-                    double loss = validation.Loss(predictor, 1024);
-                    if (loss < bestLoss)
-                    {
-                        bestLoss = loss;
-                        Release(best);
-                        best = predictor.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
-                    }
-                    return loss;
-                },
-                progress, cancellation: cancellation);
-            if (best is not null)
+        var result = trainer.Fit<int[]>(predictor,
+            epoch =>
             {
-                using var noGrad = no_grad();
-                foreach (var (name, value) in predictor.state_dict()) value.copy_(best[name]);
-            }
-            return (predictor, result);
-        }
-        finally
-        {
-            Release(best);
-        }
-    }
-
-    private static void Release(Dictionary<string, Tensor>? tensors)
-    {
-        if (tensors is null) return;
-        foreach (var value in tensors.Values) value.Dispose();
+                var order = Enumerable.Range(0, train.Count).ToArray();
+                new Random(options.Seed * 7919 + epoch).Shuffle(order);
+                return [.. Enumerable.Range(0, batches).Select(b => order[(b * options.BatchSize)..Math.Min((b + 1) * options.BatchSize, order.Length)])];
+            },
+            indices =>
+            {
+                var (x, y) = train.Batch(indices);
+                return nn.functional.smooth_l1_loss(predictor.forward(x), y);
+            },
+            () => validation.Loss(predictor, 1024),
+            progress, cancellation: cancellation);
+        return (predictor, result);
     }
 }
