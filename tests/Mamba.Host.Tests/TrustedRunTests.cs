@@ -241,6 +241,20 @@ public sealed class TrustedRunTests : IClassFixture<PluginWorkspace>
         Assert.False(Directory.Exists(output), "a refused run leaves no run folder");
     }
 
+    [Theory]
+    [InlineData("Mamba.Graphs/jobs/karate-train.json", "data.labelColumn=faction", 1, "no column 'faction'")]
+    [InlineData("Mamba.Genomics/jobs/ct-pretrain.json", "data.sequences=../../Mamba.Graphs/data/karate.nodes.csv", 1, "not FASTA or FASTQ")]
+    [InlineData("Mamba.Ecg/jobs/mitdb208-predict.json", "leadSet=12", 2, "options.leadSet")]
+    public void Validate_reads_each_plugins_inputs_as_the_run_would(string job, string assignment, int exitCode, string expected)
+    {
+        // Any existing folder passes the weights path check, so the inputs themselves are what is judged.
+        var (code, _, errors) = MambaProcess.Run(workspace.Root, "validate", Path.Combine(MambaProcess.RepositoryRoot, "plugins", job),
+            "--set", assignment, "--set", $"model.weights={workspace.Root}");
+
+        Assert.Equal(exitCode, code);
+        Assert.Contains(expected, errors, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_refuses_an_index_job_without_an_encoder_and_a_job_file_without_limit()
     {

@@ -114,6 +114,9 @@ public sealed class EvaluateTask : JobTask<EcgJobOptions>
 public sealed class PredictTask : JobTask<EcgJobOptions>
 {
     /// <inheritdoc/>
+    protected override void Check(JobCheckContext context, EcgJobOptions options) => RecordingWindows.Check(context, options);
+
+    /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, EcgJobOptions options, CancellationToken cancellation)
     {
         var (recording, set) = RecordingWindows.Read(context, options);
@@ -155,6 +158,9 @@ public sealed class PredictTask : JobTask<EcgJobOptions>
 public sealed class StreamTask : JobTask<EcgJobOptions>
 {
     /// <inheritdoc/>
+    protected override void Check(JobCheckContext context, EcgJobOptions options) => RecordingWindows.Check(context, options);
+
+    /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, EcgJobOptions options, CancellationToken cancellation)
     {
         var (recording, set) = RecordingWindows.Read(context, options);
@@ -186,12 +192,29 @@ internal sealed class RecordingWindows(WfdbHeader header, float[]?[] channels)
 
     public float[]?[] Channels { get; } = channels;
 
+    /// <summary>The record's header, parsed, with its leads checked against <c>leadSet</c>: what runs before a run starts.</summary>
+    public static LeadSet Check(JobCheckContext context, EcgJobOptions options)
+    {
+        string path = RecordPath(context, options);
+        return Leads(path, WfdbHeaderParser.Read(path), options);
+    }
+
     public static (RecordingWindows Recording, LeadSet Set) Read(JobContext context, EcgJobOptions options)
     {
-        if (options.Record is null) throw new JobOptionsException("options.record", "name a WFDB header (.hea) to read");
-        string path = context.ResolvePath(options.Record);
+        string path = RecordPath(context, options);
         var record = WfdbFiles.Read(path);
+        var set = Leads(path, record.Header, options);
         var names = record.Header.Signals.Select(s => s.Description).ToList();
+        var physical = Enumerable.Range(0, names.Count).Select(s => record.Physical(s).Select(v => (float)v).ToArray()).ToList();
+        return (new RecordingWindows(record.Header, EcgWindows.Standardise(names, physical, record.Header.SamplingFrequency, options.Model.SamplingFrequency)), set);
+    }
+
+    private static string RecordPath(JobCheckContext context, EcgJobOptions options) =>
+        context.ResolvePath(options.Record ?? throw new JobOptionsException("options.record", "name a WFDB header (.hea) to read"));
+
+    private static LeadSet Leads(string path, WfdbHeader header, EcgJobOptions options)
+    {
+        var names = header.Signals.Select(s => s.Description).ToList();
         foreach (string name in names)
         {
             try { LeadSet.ChannelOf(name); }
@@ -200,8 +223,7 @@ internal sealed class RecordingWindows(WfdbHeader header, float[]?[] channels)
         var set = LeadSet.Named(options.LeadSet);
         var missing = set.Leads.Where(l => !names.Any(n => LeadSet.ChannelOf(n) == LeadSet.ChannelOf(l))).ToList();
         if (missing.Count > 0) throw new JobOptionsException("options.leadSet", $"{path} has leads {string.Join(", ", names)}; lead set {set.Name} also needs {string.Join(", ", missing)}");
-        var physical = Enumerable.Range(0, names.Count).Select(s => record.Physical(s).Select(v => (float)v).ToArray()).ToList();
-        return (new RecordingWindows(record.Header, EcgWindows.Standardise(names, physical, record.Header.SamplingFrequency, options.Model.SamplingFrequency)), set);
+        return set;
     }
 
     public int WindowCount(EcgModelSpec spec) => Math.Max(1, Channels.First(c => c is not null)!.Length / spec.WindowSamples);

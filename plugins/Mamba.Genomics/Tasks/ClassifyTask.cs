@@ -20,7 +20,7 @@ public sealed record SavedClassifier(DnaModelSpec Encoder, string[] Classes, boo
 /// <c>metrics.json</c> and <c>results.md</c>, the classifier's test predictions to <c>predictions.parquet</c>.
 /// </summary>
 [JobTask("classify", Description = "Fine-tune a sequence classifier vs a k-mer logistic regression")]
-public sealed class ClassifyTask : JobTask<GenomicsJobOptions>
+public sealed class ClassifyTask : SequenceJobTask
 {
     /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, GenomicsJobOptions options, CancellationToken cancellation)

@@ -19,7 +19,7 @@ namespace Mamba.Genomics.Tasks;
 /// <c>validation.png</c>.
 /// </summary>
 [JobTask("pretrain", Description = "Pretrain a causal or masked DNA language model")]
-public sealed class PretrainTask : JobTask<GenomicsJobOptions>
+public sealed class PretrainTask : SequenceJobTask
 {
     /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, GenomicsJobOptions options, CancellationToken cancellation)
@@ -86,7 +86,7 @@ public sealed class PretrainTask : JobTask<GenomicsJobOptions>
 /// refitted on training + validation); to <c>metrics.json</c> and <c>results.md</c>.
 /// </summary>
 [JobTask("evaluate", Description = "Bits per base on the held-out regions vs the best order-k Markov model")]
-public sealed class EvaluateTask : JobTask<GenomicsJobOptions>
+public sealed class EvaluateTask : SequenceJobTask
 {
     /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, GenomicsJobOptions options, CancellationToken cancellation)
@@ -143,7 +143,7 @@ public sealed class EvaluateTask : JobTask<GenomicsJobOptions>
 
 /// <summary>Samples sequences from a causal model with temperature, to <c>generated.fasta</c> (headers say they are model-generated).</summary>
 [JobTask("generate", Description = "Sample sequences from a causal DNA language model")]
-public sealed class GenerateTask : JobTask<GenomicsJobOptions>
+public sealed class GenerateTask : SequenceJobTask
 {
     /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, GenomicsJobOptions options, CancellationToken cancellation)

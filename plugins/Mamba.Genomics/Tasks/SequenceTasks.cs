@@ -17,7 +17,7 @@ namespace Mamba.Genomics.Tasks;
 /// record's embedding with its reverse complement's.
 /// </summary>
 [JobTask("embed", Description = "Per-sequence embeddings to Parquet")]
-public sealed class EmbedTask : JobTask<GenomicsJobOptions>
+public sealed class EmbedTask : SequenceJobTask
 {
     /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, GenomicsJobOptions options, CancellationToken cancellation)
@@ -114,7 +114,7 @@ public static class SequenceEmbedding
 /// at the masked position. To <c>variants.parquet</c>; a negative ratio means the model finds the alternative less likely.
 /// </summary>
 [JobTask("score-variants", Description = "Log-likelihood ratio of alt vs ref for listed variants")]
-public sealed class ScoreVariantsTask : JobTask<GenomicsJobOptions>
+public sealed class ScoreVariantsTask : SequenceJobTask
 {
     /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, GenomicsJobOptions options, CancellationToken cancellation)

@@ -11,7 +11,7 @@ namespace Mamba.Graphs.Tasks;
 
 /// <summary>Trains GMN on one split (seed <c>training.seed</c>) and saves it under <c>model/</c>.</summary>
 [JobTask("train", Description = "Train a Graph Mamba Network node classifier")]
-public sealed class TrainTask : JobTask<GraphJobOptions>
+public sealed class TrainTask : GraphJobTask
 {
     /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, GraphJobOptions options, CancellationToken cancellation)
@@ -35,7 +35,7 @@ public sealed class TrainTask : JobTask<GraphJobOptions>
 /// mean ± standard deviation, to <c>metrics.json</c> and <c>results.md</c>.
 /// </summary>
 [JobTask("evaluate", Description = "GMN vs GCN and label propagation, mean ± std over runs")]
-public sealed class EvaluateTask : JobTask<GraphJobOptions>
+public sealed class EvaluateTask : GraphJobTask
 {
     private static readonly string[] Models = ["gmn", "gcn", "label-propagation"];
 
@@ -103,7 +103,7 @@ public sealed class EvaluateTask : JobTask<GraphJobOptions>
 
 /// <summary>Predicted label and class probabilities for every node, to <c>predictions.parquet</c>.</summary>
 [JobTask("predict", Description = "Node labels and class probabilities to Parquet")]
-public sealed class PredictTask : JobTask<GraphJobOptions>
+public sealed class PredictTask : GraphJobTask
 {
     /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, GraphJobOptions options, CancellationToken cancellation)
@@ -131,7 +131,7 @@ public sealed class PredictTask : JobTask<GraphJobOptions>
 
 /// <summary>GMN node embeddings (the representation before the classifier head), to <c>embeddings.parquet</c>.</summary>
 [JobTask("embed", Description = "Node embeddings to Parquet")]
-public sealed class EmbedTask : JobTask<GraphJobOptions>
+public sealed class EmbedTask : GraphJobTask
 {
     /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, GraphJobOptions options, CancellationToken cancellation)
