@@ -7,6 +7,9 @@ namespace Mamba.Host.Tests;
 /// </summary>
 public sealed class TrustedRunTests : IClassFixture<PluginWorkspace>
 {
+    /// <summary>Stands for an absolute path in the run-id theory (made unique per case).</summary>
+    private const string AbsoluteRunId = "<absolute>";
+
     private static readonly string ForecastingJobs = Path.Combine(MambaProcess.RepositoryRoot, "plugins", "Mamba.Forecasting", "jobs");
     private readonly PluginWorkspace workspace;
 
@@ -28,7 +31,7 @@ public sealed class TrustedRunTests : IClassFixture<PluginWorkspace>
 
     [Theory]
     [InlineData("../../escape")]
-    [InlineData("/tmp/mamba-run-id-escape")]
+    [InlineData(AbsoluteRunId)]
     [InlineData("a/b")]
     [InlineData(".")]
     [InlineData("..")]
@@ -37,6 +40,8 @@ public sealed class TrustedRunTests : IClassFixture<PluginWorkspace>
     public void A_run_id_that_is_not_one_safe_folder_name_is_refused_before_anything_is_written(string runId)
     {
         string output = Path.Combine(workspace.Root, "ids-" + Guid.NewGuid().ToString("N"));
+        string escape = Path.Combine(workspace.Root, "escape-" + Guid.NewGuid().ToString("N"));
+        if (runId == AbsoluteRunId) runId = escape;
 
         var (code, _, errors) = workspace.Mamba("run", Echo("escape"), "--out", output, "--run-id", runId);
 
@@ -44,7 +49,7 @@ public sealed class TrustedRunTests : IClassFixture<PluginWorkspace>
         Assert.Contains("--run-id:", errors, StringComparison.Ordinal);
         Assert.Contains("is not a run id", errors, StringComparison.Ordinal);
         Assert.False(Directory.Exists(output), "nothing may be written under --out");
-        Assert.False(Directory.Exists("/tmp/mamba-run-id-escape"));
+        Assert.False(Directory.Exists(escape), "nothing may be written at an absolute run id");
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Mamba.Core.Checkpoints;
 using Mamba.Core.Training;
 using Mamba.Host.Plugins;
