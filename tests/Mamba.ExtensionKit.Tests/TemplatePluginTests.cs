@@ -23,6 +23,19 @@ public sealed class TemplatePluginTests(ThirdPartyWorkspace workspace)
         Assert.DoesNotContain("libtorch", nuspec, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Mamba.Sdk")]
+    [InlineData("Mamba.Core")]
+    [InlineData("Mamba.Plugin.Templates")]
+    public void Every_package_carries_the_license(string id)
+    {
+        string nuspec = ReadEntry(workspace.PackagePath(id), $"{id}.nuspec");
+
+        Assert.Contains("<license type=\"expression\">MIT</license>", nuspec, StringComparison.Ordinal);
+        Assert.Contains("LICENSE", Entries(workspace.PackagePath(id)));
+        Assert.Equal(File.ReadAllText(Path.Combine(ThirdPartyWorkspace.RepositoryRoot, "LICENSE")), ReadEntry(workspace.PackagePath(id), "LICENSE"));
+    }
+
     [Fact]
     public void Template_plugin_built_from_the_packages_is_listed_and_runs_its_sample_job()
     {
