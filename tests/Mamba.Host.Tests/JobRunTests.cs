@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Mamba.Sdk.Data;
 
 namespace Mamba.Host.Tests;
@@ -40,6 +41,20 @@ public sealed class JobRunTests : IClassFixture<PluginWorkspace>
         Assert.Equal("succeeded", (string)summary["status"]!);
         Assert.Contains("Running echo-record", File.ReadAllText(Path.Combine(folder, "run.log")));
         Assert.Empty(Directory.EnumerateFiles(folder, ".partial-*"));
+    }
+
+    [Fact]
+    public void Validate_prints_the_job_exactly_as_the_run_records_it()
+    {
+        string job = workspace.WriteJob("echo-printed", "alpha", "echo", new { message = "ab" });
+
+        var (code, printed, errors) = workspace.Mamba("validate", job, "--set", "count=3", "--print");
+        string folder = Run(job, "--set", "count=3");
+
+        Assert.True(code == 0, errors);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(printed), PluginWorkspace.ReadJson(Path.Combine(folder, "job.json"))),
+            $"printed:\n{printed}\nrecorded:\n{File.ReadAllText(Path.Combine(folder, "job.json"))}");
+        Assert.Equal(3, (int)JsonNode.Parse(printed)!["options"]!["count"]!);
     }
 
     [Fact]

@@ -10,6 +10,13 @@ internal static class RunCommand
 {
     private static readonly Argument<string> Job = new("job") { Description = "The job file (JSON)." };
 
+    private static readonly Option<bool> Print = new("--print")
+    {
+        Description = "Print the job as a run would record it (job.json): the plugin pinned, every option with its default.",
+    };
+
+    private static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     private static readonly Option<string[]> Set = new("--set")
     {
         Description = "Override a job value: key.path=value (e.g. options.training.epochs=3; JSON values, else strings). Repeatable.",
@@ -91,12 +98,14 @@ internal static class RunCommand
         var validate = new Command("validate",
             "Check a job without running it: every check run makes before it writes anything (file, plugin, task, options, input files and their contents). Exit 0, 1 (unusable data), 2 or 3.")
         {
-            Job, Set,
+            Job, Set, Print,
         };
         validate.SetAction(result =>
         {
             using var host = MambaHost.Build(result);
-            return host.Services.GetRequiredService<JobRunner>().Validate(new JobRequest(result.GetValue(Job)!) { Overrides = result.GetValue(Set) ?? [] }).ExitCode;
+            var outcome = host.Services.GetRequiredService<JobRunner>().Validate(new JobRequest(result.GetValue(Job)!) { Overrides = result.GetValue(Set) ?? [] });
+            if (result.GetValue(Print) && outcome.ResolvedJob is { } resolved) Console.Out.WriteLine(resolved.ToJsonString(Indented));
+            return outcome.ExitCode;
         });
         return validate;
     }

@@ -41,7 +41,11 @@ internal sealed record JobRequest(string JobPath)
 }
 
 /// <summary>The outcome of a job: its exit code and, when it ran, its folder.</summary>
-internal sealed record JobOutcome(int ExitCode, string? RunDirectory, string? Error);
+internal sealed record JobOutcome(int ExitCode, string? RunDirectory, string? Error)
+{
+    /// <summary>From <c>validate</c>: the job as a run would record it in <c>job.json</c>.</summary>
+    public JsonObject? ResolvedJob { get; init; }
+}
 
 /// <summary>
 /// Takes a job from file to artifacts: parse, resolve the plugin, bind and validate options, then run the task in its
@@ -58,7 +62,7 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
         {
             using var prepared = Prepare(request);
             LogValid(logger, request.JobPath, prepared.Entry, prepared.Job.Task);
-            return new JobOutcome(ExitCodes.Success, null, null);
+            return new JobOutcome(ExitCodes.Success, null, null) { ResolvedJob = prepared.Resolved() };
         }
         catch (Exception e) when (Classify(e) is { } code)
         {
@@ -188,7 +192,7 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
         {
             throw new JobOptionsException("--resume", $"{recordedPath} cannot be read ({e.Message}); the run's options are unknown, so it cannot be resumed");
         }
-        var now = prepared.Job.Resolved(prepared.Entry.ToString(), OptionsBinder.ToJson(prepared.Options));
+        var now = prepared.Resolved();
         var changes = OptionChange.Between(recorded, now);
         if (changes.Count > 0 && !acceptChanges)
             throw new JobOptionsException("--resume",
@@ -232,7 +236,7 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
         {
             // Recorded first: a run killed from here on is seen as interrupted (running, lock released), not as finished.
             await artifacts.WriteJsonAsync(folder.Summary, Summary("running", null, null), CancellationToken.None).ConfigureAwait(false);
-            await artifacts.WriteJsonAsync(folder.ResolvedJob, prepared.Job.Resolved(prepared.Entry.ToString(), OptionsBinder.ToJson(prepared.Options)), CancellationToken.None).ConfigureAwait(false);
+            await artifacts.WriteJsonAsync(folder.ResolvedJob, prepared.Resolved(), CancellationToken.None).ConfigureAwait(false);
             string checkpoints = Directory.CreateDirectory(folder.CheckpointDirectory).FullName;
             await progress.RunAsync(async bars =>
             {
@@ -324,6 +328,9 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
 
     private sealed record Prepared(JobFile Job, PluginEntry Entry, ExportCatalog Exports, IJobTask Task, object Options) : IDisposable
     {
+        /// <summary>The job as it runs: the plugin pinned, every option with its default.</summary>
+        public JsonObject Resolved() => Job.Resolved(Entry.ToString(), OptionsBinder.ToJson(Options));
+
         public void Dispose() => Exports.Dispose();
     }
 
