@@ -61,6 +61,31 @@ public sealed class WorkerTests : IClassFixture<PluginWorkspace>
     }
 
     [Fact]
+    public void A_job_returned_on_shutdown_is_resumed_by_the_next_worker_in_the_same_run()
+    {
+        string inbox = NewInbox();
+        Submit(inbox, "long.json", """{ "plugin": "alpha", "task": "count", "options": { "steps": 40, "delayMs": 40 } }""");
+        using (var stopped = Worker(inbox))
+        {
+            stopped.WaitForError("step 3", TimeSpan.FromMinutes(1));
+            stopped.Signal("TERM");
+            Assert.Equal(0, stopped.WaitForExit(TimeSpan.FromMinutes(1)));
+        }
+        Assert.True(File.Exists(Path.Combine(inbox, "long.json")), "the stopped job must be back in the inbox under its name");
+
+        using var next = Worker(inbox);
+        string result = Path.Combine(inbox, "done", "long.json.result.json");
+        WaitFor(() => File.Exists(result), next, "the returned job finishing");
+        next.Signal("TERM");
+        Assert.Equal(0, next.WaitForExit(TimeSpan.FromMinutes(1)));
+
+        string run = RunDirectory(result);
+        Assert.Single(Directory.EnumerateDirectories(Path.GetDirectoryName(run)!));
+        Assert.True((int)PluginWorkspace.ReadJson(Path.Combine(run, "metrics.json"))["resumedFrom"]! >= 3);
+        Assert.True((bool)PluginWorkspace.ReadJson(Path.Combine(run, "run.json"))["resumed"]!);
+    }
+
+    [Fact]
     public void A_job_resubmitted_after_it_failed_starts_a_new_run()
     {
         string inbox = NewInbox();
