@@ -155,7 +155,7 @@ public sealed class Trainer(TrainerOptions options)
                 optimizer.save_state_dict(writer);
             });
             Safetensors.Save(Path.Combine(set, RandomFile), new Dictionary<string, Tensor> { ["cpu"] = random.get_rng_state() });
-            best.WriteInto(set);
+            best.WriteInto(set, model);
             AtomicFile.WriteAllText(Path.Combine(set, StateFile), JsonSerializer.Serialize(state, ModelCheckpoint.ConfigJson));
         });
         best.Published(published);
@@ -202,45 +202,50 @@ public sealed class Trainer(TrainerOptions options)
     /// The best validation epoch's weights: in the checkpoint set (so they survive a resume) when the run has a
     /// checkpoint folder, else as in-memory copies. Inactive unless <see cref="TrainerOptions.RestoreBestWeights"/> is set.
     /// </summary>
+    /// <remarks>
+    /// A new best is found at an epoch's end, which is always followed by that epoch's checkpoint: the model's weights
+    /// go straight into that set, and later sets copy the file from the set before them.
+    /// </remarks>
     private sealed class BestWeights(bool active, string? checkpointDirectory) : IDisposable
     {
         private Dictionary<string, Tensor>? copies;
-        private string? onDisk;
+        private string? published;
+        private bool inModel;
 
         /// <summary>Takes the best weights a resumed checkpoint set carries.</summary>
         public void Resume(string set)
         {
             string path = Path.Combine(set, BestWeightsFile);
-            if (active && File.Exists(path)) onDisk = path;
+            if (active && File.Exists(path)) published = path;
         }
 
+        /// <summary>The model's weights are now the best.</summary>
         public void Capture(nn.Module model)
         {
             if (!active) return;
-            if (checkpointDirectory is null)
+            if (checkpointDirectory is not null)
             {
-                DisposeCopies();
-                // Out of any dispose scope the caller has open: the copies live until Fit restores them.
-                copies = ModelCheckpoint.Tensors(model).ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope(), StringComparer.Ordinal);
+                inModel = true;
                 return;
             }
-            // Kept beside the sets until the next one is published, which carries it.
-            Directory.CreateDirectory(checkpointDirectory);
-            string path = Path.Combine(checkpointDirectory, $"{AtomicFile.TempPrefix}best-{Guid.NewGuid():N}");
-            Safetensors.Save(path, ModelCheckpoint.Tensors(model));
-            Replace(path);
+            DisposeCopies();
+            // Out of any dispose scope the caller has open: the copies live until Fit restores them.
+            copies = ModelCheckpoint.Tensors(model).ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope(), StringComparer.Ordinal);
         }
 
         /// <summary>Puts the best weights into a set being written (it does not exist under its name yet).</summary>
-        public void WriteInto(string staging)
+        public void WriteInto(string staging, nn.Module model)
         {
-            if (onDisk is not null) File.Copy(onDisk, Path.Combine(staging, BestWeightsFile));
+            string path = Path.Combine(staging, BestWeightsFile);
+            if (inModel) Safetensors.Save(path, ModelCheckpoint.Tensors(model));
+            else if (published is not null) File.Copy(published, path);
         }
 
-        /// <summary>From now on the best weights are the copy in the published <paramref name="set"/>.</summary>
+        /// <summary>From now on the best weights are the file in the published <paramref name="set"/>.</summary>
         public void Published(string set)
         {
-            if (onDisk is not null) Replace(Path.Combine(set, BestWeightsFile));
+            if (inModel || published is not null) published = Path.Combine(set, BestWeightsFile);
+            inModel = false;
         }
 
         public void RestoreInto(nn.Module model)
@@ -251,18 +256,10 @@ public sealed class Trainer(TrainerOptions options)
                 var tensors = ModelCheckpoint.Tensors(model);
                 foreach (var (name, copy) in copies) tensors[name].copy_(copy);
             }
-            else if (onDisk is not null) ModelCheckpoint.LoadWeights(model, onDisk);
+            else if (published is not null) ModelCheckpoint.LoadWeights(model, published);
         }
 
         public void Dispose() => DisposeCopies();
-
-        private void Replace(string path)
-        {
-            // Only scratch copies are deleted; a published set's file belongs to the set.
-            if (onDisk is not null && Path.GetFileName(onDisk).StartsWith(AtomicFile.TempPrefix, StringComparison.Ordinal) && onDisk != path)
-                File.Delete(onDisk);
-            onDisk = path;
-        }
 
         private void DisposeCopies()
         {
