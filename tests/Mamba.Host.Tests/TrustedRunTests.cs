@@ -140,6 +140,28 @@ public sealed class TrustedRunTests : IClassFixture<PluginWorkspace>
     }
 
     [Fact]
+    public void A_resumed_shard_clears_its_own_interrupted_writes_and_no_other_shards()
+    {
+        // Shard 1 of 11 was interrupted; shard 10 shares the folder and is still writing (".part-1" prefixes ".part-10").
+        string job = Echo("sharded");
+        string folder = Directory.CreateDirectory(Path.Combine(Runs, "sharded", "eleven")).FullName;
+        var (code, printed, errors) = workspace.Mamba("validate", job, "--print");
+        Assert.True(code == 0, errors);
+        File.WriteAllText(Path.Combine(folder, "job.part-1.json"), printed);
+        File.WriteAllText(Path.Combine(folder, "run.part-1.json"), """{ "status": "running" }""");
+        File.WriteAllText(Path.Combine(Directory.CreateDirectory(Path.Combine(folder, "checkpoint.part-1")).FullName, "state"), "x");
+        string own = Path.Combine(folder, ".partial-predictions.part-1.parquet-0123456789abcdef0123456789abcdef");
+        string other = Path.Combine(folder, ".partial-predictions.part-10.parquet-0123456789abcdef0123456789abcdef");
+        File.WriteAllText(own, "torn");
+        File.WriteAllText(other, "in flight");
+
+        Succeeded(workspace.Mamba("run", job, "--out", Runs, "--run-id", "eleven", "--shard", "1/11", "--resume"));
+
+        Assert.False(File.Exists(own), "shard 1's torn write must be cleared");
+        Assert.True(File.Exists(other), "shard 10's write in flight must be left alone");
+    }
+
+    [Fact]
     public void Two_runs_started_together_without_a_run_id_get_two_folders()
     {
         string job = Echo("together");

@@ -152,6 +152,22 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// The name of the file an in-progress write was for (<c>.partial-metrics.json-&lt;id&gt;</c> → <c>metrics.json</c>);
+    /// null when <paramref name="partialName"/> is not such a temporary file's name.
+    /// </summary>
+    public static string? TargetOf(string partialName)
+    {
+        ArgumentNullException.ThrowIfNull(partialName);
+        string name = Path.GetFileName(partialName);
+        int suffix = name.Length - TempIdLength - 1;
+        if (!name.StartsWith(TempPrefix, StringComparison.Ordinal) || suffix <= TempPrefix.Length || name[suffix] != '-') return null;
+        return name[TempPrefix.Length..suffix];
+    }
+
+    // A Guid in "N" format: 32 hexadecimal digits.
+    private const int TempIdLength = 32;
+
     private static string TempPathFor(string path) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $"{TempPrefix}{Path.GetFileName(path)}-{Guid.NewGuid():N}");
 }

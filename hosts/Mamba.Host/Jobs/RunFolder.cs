@@ -134,15 +134,8 @@ internal sealed partial class RunFolder
     public bool IsHeld()
     {
         if (!File.Exists(LockPath)) return false;
-        try
-        {
-            using var probe = new FileStream(LockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
-            return false;
-        }
-        catch (IOException)
-        {
-            return true;
-        }
+        using var probe = TryLock();
+        return probe is null;
     }
 
     /// <summary>What the run's summary says: its status and the job hash it ran; null when it has none or it is unreadable.</summary>
@@ -184,20 +177,25 @@ internal sealed partial class RunFolder
 
     /// <summary>
     /// Makes this folder ready to continue in: removes the temporary files of writes the interruption cut short. Only
-    /// this shard's files: the shards of a job share the folder and may be writing now.
+    /// this shard's: the shards of a job share the folder and may be writing now.
     /// </summary>
-    public RunFolder ClearInterruptedWrites()
+    public void ClearInterruptedWrites()
     {
-        string marker = Shard.IsSingle ? "" : Shard.PartName("");
         foreach (string partial in Directory.EnumerateFileSystemEntries(Path, AtomicFile.TempPrefix + "*", SearchOption.AllDirectories).ToList())
         {
-            bool ours = Shard.IsSingle || partial.StartsWith(CheckpointDirectory + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal)
-                || System.IO.Path.GetFileName(partial).Contains(marker, StringComparison.Ordinal);
-            if (!ours) continue;
+            if (!WrittenByThisShard(partial)) continue;
             if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
             else File.Delete(partial);
         }
-        return this;
+    }
+
+    /// <summary>Whether a leftover temporary file belongs to this shard: it is in its checkpoint folder, or was for one of its part-named files.</summary>
+    private bool WrittenByThisShard(string partial)
+    {
+        if (Shard.IsSingle || partial.StartsWith(CheckpointDirectory + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal)) return true;
+        // ".part-1" must end a name segment, or shard 1 would claim shard 10's files.
+        string tag = Shard.PartName("");
+        return AtomicFile.TargetOf(partial) is { } target && (target.EndsWith(tag, StringComparison.Ordinal) || target.Contains(tag + ".", StringComparison.Ordinal));
     }
 
     private string Holder() => ReadSummary()?.Holder ?? "holder unknown";
