@@ -82,7 +82,7 @@ public sealed partial class ArtifactWriter
     {
         var tree = value is JsonNode node ? node.DeepClone() : JsonSerializer.SerializeToNode(value, MarkingJson);
         var replaced = new List<string>();
-        tree = Finite(tree, "$", replaced);
+        if (IsNonFinite(tree, "$", replaced)) tree = null;
         if (logger is not null)
             foreach (string place in replaced) LogNonFinite(logger, name, place);
         return WriteAsync(name, (stream, ct) => JsonSerializer.SerializeAsync(stream, tree, Json, ct), cancellation);
@@ -118,25 +118,28 @@ public sealed partial class ArtifactWriter
         lock (written) if (!written.Contains(name)) written.Add(name);
     }
 
-    /// <summary>The tree with every non-finite number replaced by null; <paramref name="replaced"/> gets each one's path and value.</summary>
-    private static JsonNode? Finite(JsonNode? node, string path, List<string> replaced)
+    /// <summary>
+    /// True when <paramref name="node"/> is a non-finite number (recorded in <paramref name="replaced"/> with its path),
+    /// for the caller to replace by null; otherwise such numbers inside it are replaced and false is returned.
+    /// </summary>
+    private static bool IsNonFinite(JsonNode? node, string path, List<string> replaced)
     {
-        if (node is JsonValue value && NonFinite(value) is { } text)
+        switch (node)
         {
-            replaced.Add($"{path} = {text}");
-            return null;
+            case JsonValue value when NonFinite(value) is { } text:
+                replaced.Add($"{path} = {text}");
+                return true;
+            case JsonObject obj:
+                foreach (string key in obj.Select(p => p.Key).ToList())
+                    if (IsNonFinite(obj[key], $"{path}.{key}", replaced)) obj[key] = null;
+                return false;
+            case JsonArray array:
+                for (int i = 0; i < array.Count; i++)
+                    if (IsNonFinite(array[i], $"{path}[{i}]", replaced)) array[i] = null;
+                return false;
+            default:
+                return false;
         }
-        if (node is JsonObject obj)
-        {
-            foreach (string key in obj.Select(p => p.Key).ToList())
-                if (Finite(obj[key], $"{path}.{key}", replaced) is null && obj[key] is not null) obj[key] = null;
-        }
-        else if (node is JsonArray array)
-        {
-            for (int i = 0; i < array.Count; i++)
-                if (Finite(array[i], $"{path}[{i}]", replaced) is null && array[i] is not null) array[i] = null;
-        }
-        return node;
     }
 
     private static string? NonFinite(JsonValue value)
@@ -150,7 +153,7 @@ public sealed partial class ArtifactWriter
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Artifact}: {Place} is not a finite number; written as null")]
     private static partial void LogNonFinite(ILogger logger, string artifact, string place);
 
-    /// <summary>Writes finite numbers as numbers and the rest as a marked string that <see cref="Finite"/> turns into null.</summary>
+    /// <summary>Writes finite numbers as numbers and the rest as a marked string that <see cref="IsNonFinite"/> finds.</summary>
     private sealed class NonFiniteMarker<TNumber>(Func<TNumber, double> widen, Func<TNumber, bool> isFinite) : JsonConverter<TNumber>
     {
         public override TNumber Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>

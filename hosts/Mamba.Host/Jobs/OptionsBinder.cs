@@ -51,29 +51,25 @@ internal static class OptionsBinder
     /// relative paths taken from <paramref name="jobDirectory"/>.
     /// </summary>
     /// <exception cref="JobOptionsException">A path is missing or of the wrong kind; the key path and the full path are named.</exception>
-    public static void CheckPaths(object options, string jobDirectory) => CheckPaths(options, jobDirectory, "options");
-
-    private static void CheckPaths(object value, string jobDirectory, string path)
+    public static void CheckPaths(object options, string jobDirectory)
     {
-        foreach (var property in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        foreach (var (value, path) in Objects(options, "options"))
         {
-            if (property.GetIndexParameters().Length > 0) continue;
-            string childPath = $"{path}.{JsonName(value.GetType(), property.Name)}";
-            var child = property.GetValue(value);
-            if (property.GetCustomAttribute<JobPathAttribute>() is { } marked)
+            foreach (var property in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
             {
-                switch (child)
+                if (property.GetCustomAttribute<JobPathAttribute>() is not { } marked) continue;
+                string key = $"{path}.{JsonName(value.GetType(), property.Name)}";
+                switch (property.GetValue(value))
                 {
                     case string single when single.Length > 0:
-                        RequirePath(single, marked.Kind, jobDirectory, childPath);
+                        RequirePath(single, marked.Kind, jobDirectory, key);
                         break;
                     case IEnumerable<string> many:
                         int i = 0;
-                        foreach (string item in many) RequirePath(item, marked.Kind, jobDirectory, $"{childPath}[{i++}]");
+                        foreach (string item in many) RequirePath(item, marked.Kind, jobDirectory, $"{key}[{i++}]");
                         break;
                 }
             }
-            else if (child is not null && !IsLeaf(property.PropertyType) && child is not IEnumerable) CheckPaths(child, jobDirectory, childPath);
         }
     }
 
@@ -94,15 +90,22 @@ internal static class OptionsBinder
     /// <summary>The bound options as JSON, defaults included: what the run records as its resolved job.</summary>
     public static JsonNode? ToJson(object options) => JsonSerializer.SerializeToNode(options, options.GetType(), Json);
 
-    private static void Validate(object value, string path)
+    private static void Validate(object options, string root)
     {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(value, new ValidationContext(value), results, validateAllProperties: true))
+        foreach (var (value, path) in Objects(options, root))
         {
+            var results = new List<ValidationResult>();
+            if (Validator.TryValidateObject(value, new ValidationContext(value), results, validateAllProperties: true)) continue;
             var first = results[0];
             string member = first.MemberNames.FirstOrDefault() is { } name ? $"{path}.{JsonName(value.GetType(), name)}" : path;
             throw new JobOptionsException(member, first.ErrorMessage ?? "invalid");
         }
+    }
+
+    /// <summary>The options object and every object nested in it (in properties or lists), each with its key path, parents first.</summary>
+    private static IEnumerable<(object Value, string Path)> Objects(object value, string path)
+    {
+        yield return (value, path);
         foreach (var property in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
             if (property.GetIndexParameters().Length > 0 || IsLeaf(property.PropertyType)) continue;
@@ -113,11 +116,15 @@ internal static class OptionsBinder
                 int i = 0;
                 foreach (var item in items)
                 {
-                    if (item is not null && !IsLeaf(item.GetType())) Validate(item, $"{childPath}[{i}]");
+                    if (item is not null && !IsLeaf(item.GetType()))
+                        foreach (var nested in Objects(item, $"{childPath}[{i}]")) yield return nested;
                     i++;
                 }
             }
-            else if (child is not null) Validate(child, childPath);
+            else if (child is not null)
+            {
+                foreach (var nested in Objects(child, childPath)) yield return nested;
+            }
         }
     }
 

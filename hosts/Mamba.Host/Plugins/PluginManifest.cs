@@ -64,9 +64,9 @@ internal sealed partial record PluginManifest(string Id, NuGetVersion Version, V
 
     private sealed record ManifestFile(string? Id, string? Version, string? Sdk, string? EntryAssembly, string? Description, string[]? Extends);
 
-    /// <summary>Whether a job of <paramref name="primary"/> composes this plugin's exports.</summary>
+    /// <summary>Whether a job of another plugin, <paramref name="primary"/>, composes this plugin's exports.</summary>
     public bool IsComposedWith(PluginManifest primary) =>
-        Id == primary.Id || Extends.Contains(primary.Id) || Extends.Contains(EveryPlugin) || primary.Extends.Contains(Id);
+        Extends.Contains(primary.Id) || Extends.Contains(EveryPlugin) || primary.Extends.Contains(Id);
 }
 
 /// <summary>A manifest that cannot be used; the plugin is listed as broken.</summary>

@@ -28,7 +28,6 @@ public sealed class PredictTask : JobTask<PredictOptions>
         int horizon = options.Horizon ?? options.Data.Horizons.Max();
         var pipeline = new ForecastPipeline(context, options);
         var data = pipeline.LoadData(cancellation);
-        if (options.Horizon is { } asked) data.RequireFits([asked], "options.horizon");
         var outputs = data.OutputColumns.Select(c => data.Frame.Names[c]).ToList();
         string[] plotted = Plotted(data, options);
 
