@@ -5,6 +5,8 @@ using Mamba.Host.Commands;
 
 // Before libtorch allocates anything: long-sequence activations are large and short-lived.
 NativeHeap.RetainFreedMemory();
+// Before MKL starts: a seeded job, and a resumed run, reproduce their results to the bit.
+ReproducibleMath.Enable();
 
 // One token for the whole process: Ctrl-C or SIGTERM cancels the running job, which checkpoints and exits 130.
 // A second signal stops at once.

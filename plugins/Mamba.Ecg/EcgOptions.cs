@@ -1,8 +1,10 @@
+using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mamba.Sdk.Jobs;
+using Mamba.Sdk.Training;
 
 namespace Mamba.Ecg;
 
@@ -57,23 +59,23 @@ public sealed class EcgModelOptions
     public string? Weights { get; set; }
 }
 
-/// <summary>Training.</summary>
-public sealed class EcgTrainingSettings
+/// <summary>
+/// Training: 15 epochs, warm-up over the first, cosine to 5 % of the peak, the epoch with the lowest validation
+/// cross-entropy kept.
+/// </summary>
+public sealed class EcgTrainingOptions : TrainingSection
 {
-    /// <summary>Epochs.</summary>
-    [Range(1, 10_000)]
-    public int Epochs { get; set; } = 15;
+    /// <summary>The ECG defaults (the rest are <see cref="TrainingSection"/>'s).</summary>
+    public EcgTrainingOptions()
+    {
+        Epochs = 15;
+        MinLearningRateRatio = 0.05;
+        WarmupEpochs = 1;
+    }
 
-    /// <summary>Windows per batch.</summary>
-    [Range(1, 4096)]
-    public int BatchSize { get; set; } = 32;
-
-    /// <summary>Peak learning rate.</summary>
-    [Range(1e-6, 1.0)]
-    public double LearningRate { get; set; } = 1e-3;
-
-    /// <summary>Seed of shuffling, lead-set draws and initialisation.</summary>
-    public int Seed { get; set; }
+    /// <summary>Train each window with a lead set drawn at random (12, 6, 4, 3, 2 or 1 leads), so one model serves all.</summary>
+    [Description("Train each window on a random lead set (12, 6, 4, 3, 2 or 1 leads) so one model serves all.")]
+    public bool RandomLeadSets { get; set; } = true;
 }
 
 /// <summary>Options of the ECG plugin's tasks.</summary>
@@ -86,7 +88,7 @@ public sealed class EcgJobOptions
     public EcgModelOptions Model { get; set; } = new();
 
     /// <summary>Training.</summary>
-    public EcgTrainingSettings Training { get; set; } = new();
+    public EcgTrainingOptions Training { get; set; } = new();
 
     /// <summary><c>predict</c>/<c>stream</c>: a WFDB header (<c>.hea</c>) of a real recording, relative to the job file.</summary>
     [JobPath(JobPathKind.File)]

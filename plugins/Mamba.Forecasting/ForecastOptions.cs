@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Mamba.Sdk.Jobs;
+using Mamba.Sdk.Training;
 
 namespace Mamba.Forecasting;
 
@@ -136,27 +137,21 @@ public sealed class ModelOptions
     public string? Weights { get; set; }
 }
 
-/// <summary>Fitting (S-Mamba and DLinear alike).</summary>
-public sealed class TrainingOptions
+/// <summary>
+/// Fitting (S-Mamba and DLinear alike): no weight decay, β₂ 0.999, cosine to 1 % of the peak, early stopping after 3
+/// epochs without a better validation MSE (the best epoch's weights are kept), seed 2024.
+/// </summary>
+public sealed class TrainingOptions : TrainingSection
 {
-    /// <summary>Maximum epochs.</summary>
-    [Range(1, 1000)]
-    public int Epochs { get; set; } = 10;
-
-    /// <summary>Windows per batch.</summary>
-    [Range(1, 4096)]
-    public int BatchSize { get; set; } = 32;
-
-    /// <summary>Peak learning rate (Adam, cosine decay).</summary>
-    [Range(1e-6, 1.0)]
-    public double LearningRate { get; set; } = 1e-3;
-
-    /// <summary>Epochs without validation improvement before stopping; the best epoch's weights are kept.</summary>
-    [Range(1, 1000)]
-    public int Patience { get; set; } = 3;
-
-    /// <summary>Seed for initialisation and shuffling.</summary>
-    public long Seed { get; set; } = 2024;
+    /// <summary>The forecasting defaults (the rest are <see cref="TrainingSection"/>'s).</summary>
+    public TrainingOptions()
+    {
+        MinLearningRateRatio = 0.01;
+        WeightDecay = 0;
+        Beta2 = 0.999;
+        Patience = 3;
+        Seed = 2024;
+    }
 }
 
 /// <summary>Baselines.</summary>

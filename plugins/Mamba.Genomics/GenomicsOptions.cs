@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Mamba.Genomics.Data;
 using Mamba.Genomics.Models;
 using Mamba.Sdk.Jobs;
+using Mamba.Sdk.Training;
 
 namespace Mamba.Genomics;
 
@@ -63,28 +64,29 @@ public sealed class GenomicsModelOptions
     public DnaModelSpec ToSpec() => new(Objective, Layers ?? (Objective == Objective.Causal ? "M1,M1,M1,M1" : "BM,BM,BM,BM"), DModel, DState, AttentionHeads, Rcps);
 }
 
-/// <summary>Pretraining.</summary>
-public sealed class GenomicsTrainingOptions
+/// <summary>
+/// Pretraining: 5 epochs of 100 steps of 16 random windows, warm-up over the first epoch, cosine to a tenth of the
+/// peak, weight decay 0.1; the epoch with the lowest validation bits per base is kept.
+/// </summary>
+public sealed class GenomicsTrainingOptions : TrainingSection
 {
+    /// <summary>The pretraining defaults (the rest are <see cref="TrainingSection"/>'s).</summary>
+    public GenomicsTrainingOptions()
+    {
+        Epochs = 5;
+        BatchSize = 16;
+        LearningRate = 2e-3;
+        WarmupEpochs = 1;
+        WeightDecay = 0.1;
+    }
+
     /// <summary>Bases per training window.</summary>
     [Range(8, 1 << 20)]
     public int Window { get; set; } = 1024;
 
-    /// <summary>Windows per batch.</summary>
-    [Range(1, 4096)]
-    public int BatchSize { get; set; } = 16;
-
-    /// <summary>Optimizer steps per epoch.</summary>
+    /// <summary>Optimizer steps per epoch (windows are random crops, new each epoch).</summary>
     [Range(1, 1_000_000)]
     public int StepsPerEpoch { get; set; } = 100;
-
-    /// <summary>Epochs (validation after each; the best epoch's weights are kept).</summary>
-    [Range(1, 10_000)]
-    public int Epochs { get; set; } = 5;
-
-    /// <summary>Peak learning rate.</summary>
-    [Range(1e-6, 1.0)]
-    public double LearningRate { get; set; } = 2e-3;
 
     /// <summary>Masked objective: share of bases selected for prediction.</summary>
     [Range(0.01, 0.9)]
@@ -93,9 +95,6 @@ public sealed class GenomicsTrainingOptions
     /// <summary>Bases scored per validation pass.</summary>
     [Range(1, int.MaxValue)]
     public int ValidationBases { get; set; } = 65_536;
-
-    /// <summary>Seed of crops, masks and initialisation.</summary>
-    public int Seed { get; set; }
 }
 
 /// <summary>Streaming evaluation and the Markov baseline.</summary>
@@ -130,9 +129,21 @@ public enum ClassificationSource
     PromoterWindows,
 }
 
-/// <summary>Sequence classification.</summary>
-public sealed class GenomicsClassifyOptions
+/// <summary>
+/// Sequence classification, and how the classifier is fine-tuned: 20 epochs at most, warm-up over the first, cosine to
+/// 5 % of the peak, early stopping after 5 epochs without a better validation loss (that epoch's weights are kept).
+/// </summary>
+public sealed class GenomicsClassifyOptions : TrainingSection
 {
+    /// <summary>The fine-tuning defaults (the rest are <see cref="TrainingSection"/>'s).</summary>
+    public GenomicsClassifyOptions()
+    {
+        Epochs = 20;
+        MinLearningRateRatio = 0.05;
+        WarmupEpochs = 1;
+        Patience = 5;
+    }
+
     /// <summary>Where the labelled sequences come from.</summary>
     public ClassificationSource Source { get; set; } = ClassificationSource.LabelledFasta;
 
@@ -147,22 +158,6 @@ public sealed class GenomicsClassifyOptions
     /// <summary>Share for validation (threshold-free model selection by loss); the rest is the test set.</summary>
     [Range(0.0, 0.9)]
     public double ValidationFraction { get; set; } = 0.15;
-
-    /// <summary>Fine-tuning epochs.</summary>
-    [Range(1, 10_000)]
-    public int Epochs { get; set; } = 20;
-
-    /// <summary>Sequences per batch.</summary>
-    [Range(1, 4096)]
-    public int BatchSize { get; set; } = 32;
-
-    /// <summary>Peak learning rate.</summary>
-    [Range(1e-6, 1.0)]
-    public double LearningRate { get; set; } = 1e-3;
-
-    /// <summary>Stop after this many epochs without a better validation loss.</summary>
-    [Range(1, 10_000)]
-    public int Patience { get; set; } = 5;
 
     /// <summary>Dropout before the classifier head.</summary>
     [Range(0.0, 0.9)]

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Mamba.Sdk.Jobs;
+using Mamba.Sdk.Training;
 
 namespace Mamba.Graphs;
 
@@ -128,27 +129,24 @@ public sealed class GmnOptions
     public string? Weights { get; set; }
 }
 
-/// <summary>Full-batch training (shared by GMN and the GCN baseline).</summary>
-public sealed class GraphTrainingOptions
+/// <summary>
+/// Full-batch training, shared by GMN and the GCN baseline: each epoch is one step over the whole graph (the batch
+/// size does not apply). 200 epochs at most, warm-up over the first 10, cosine to a tenth of the peak, β₂ 0.999, early
+/// stopping after 50 epochs without a better validation loss (the best epoch's weights are kept). The seed is the
+/// first run's; run k uses seed + k (split, walks, initialisation).
+/// </summary>
+public sealed class GraphTrainingOptions : TrainingSection
 {
-    /// <summary>Maximum epochs (one full-batch step each).</summary>
-    [Range(1, 100_000)]
-    public int Epochs { get; set; } = 200;
-
-    /// <summary>Peak learning rate (AdamW, warm-up then cosine).</summary>
-    [Range(1e-6, 1.0)]
-    public double LearningRate { get; set; } = 0.005;
-
-    /// <summary>AdamW weight decay.</summary>
-    [Range(0.0, 1.0)]
-    public double WeightDecay { get; set; } = 5e-4;
-
-    /// <summary>Stop after this many epochs without a better validation loss.</summary>
-    [Range(1, 100_000)]
-    public int Patience { get; set; } = 50;
-
-    /// <summary>Seed of the first run; run k uses seed + k (split, walks, initialisation).</summary>
-    public int Seed { get; set; }
+    /// <summary>The graph defaults (the rest are <see cref="TrainingSection"/>'s).</summary>
+    public GraphTrainingOptions()
+    {
+        Epochs = 200;
+        LearningRate = 0.005;
+        WarmupEpochs = 10;
+        WeightDecay = 5e-4;
+        Beta2 = 0.999;
+        Patience = 50;
+    }
 }
 
 /// <summary>Baselines on the same splits and features.</summary>

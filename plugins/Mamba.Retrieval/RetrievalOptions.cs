@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Mamba.Retrieval.Dense;
 using Mamba.Sdk.Jobs;
+using Mamba.Sdk.Training;
 
 namespace Mamba.Retrieval;
 
@@ -113,20 +114,18 @@ public sealed class RetrievalModelOptions
     public string? Weights { get; set; }
 }
 
-/// <summary>Contrastive training.</summary>
-public sealed class RetrievalTrainingOptions
+/// <summary>
+/// Contrastive training: 4 epochs of InfoNCE, warm-up over the first half epoch, cosine to a tenth of the peak; the
+/// epoch with the lowest held-out InfoNCE loss is kept.
+/// </summary>
+public sealed class RetrievalTrainingOptions : TrainingSection
 {
-    /// <summary>Epochs.</summary>
-    [Range(1, 1000)]
-    public int Epochs { get; set; } = 4;
-
-    /// <summary>Queries per batch.</summary>
-    [Range(2, 4096)]
-    public int BatchSize { get; set; } = 32;
-
-    /// <summary>Peak learning rate.</summary>
-    [Range(1e-6, 1.0)]
-    public double LearningRate { get; set; } = 1e-3;
+    /// <summary>The retrieval defaults (the rest are <see cref="TrainingSection"/>'s).</summary>
+    public RetrievalTrainingOptions()
+    {
+        Epochs = 4;
+        WarmupEpochs = 0.5;
+    }
 
     /// <summary>InfoNCE temperature.</summary>
     [Range(1e-3, 10.0)]
@@ -157,9 +156,6 @@ public sealed class RetrievalTrainingOptions
     /// <summary>Supervised pairs (JSONL <c>{query, positive, negative?}</c>) used instead of inverse-cloze pairs.</summary>
     [JobPath(JobPathKind.File)]
     public string? Pairs { get; set; }
-
-    /// <summary>Seed.</summary>
-    public int Seed { get; set; }
 }
 
 /// <summary>Searching.</summary>

@@ -3,6 +3,7 @@ using Mamba.Ecg.Models;
 using Mamba.Ecg.Signals;
 using Mamba.Ecg.Synthetic;
 using Mamba.Ecg.Training;
+using Mamba.Sdk.Training;
 using TorchSharp;
 
 namespace Mamba.Ecg.Tests;
@@ -89,7 +90,7 @@ public sealed class ModelTests
         double Auroc() => MultilabelMetrics.AreasUnderCurves([.. validation.Select(e => e.Labels)], EcgTraining.Probabilities(model, validation, LeadSet.Twelve)).Auroc.Macro;
         double before = Auroc();
 
-        EcgTraining.Fit(model, train, validation, new EcgTrainingOptions { Epochs = 16, BatchSize = 16, LearningRate = 3e-3, RandomLeadSets = false }, null, CancellationToken.None);
+        EcgTraining.Fit(TrainingRun.Detached(), "cnn-mamba", model, train, validation, new EcgTrainingOptions { Epochs = 16, BatchSize = 16, LearningRate = 3e-3, RandomLeadSets = false, RestoreBestWeights = false }, CancellationToken.None);
         double after = Auroc();
 
         Assert.True(after > 0.7 && after > before + 0.15, $"macro AUROC {before:F3} untrained, {after:F3} after 16 small epochs");

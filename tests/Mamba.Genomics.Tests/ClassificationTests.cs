@@ -2,6 +2,7 @@ using Mamba.Genomics.Classification;
 using Mamba.Genomics.Data;
 using Mamba.Genomics.Tokens;
 using Mamba.Sdk.Data;
+using Mamba.Sdk.Training;
 
 namespace Mamba.Genomics.Tests;
 
@@ -126,7 +127,7 @@ public sealed class ClassificationTests
         var data = Composition(240, 40, 4);
         using var classifier = new SequenceClassifier(PretrainingTests.Tiny(Models.Objective.Masked, "BM", rcps: true), 2, 0.0, rcConjoin: false);
 
-        var result = ClassifierTraining.Fit(classifier, data[..160], data[160..200], new ClassifierTrainingOptions { Epochs = 6, BatchSize = 16, LearningRate = 5e-3, Patience = 6 }, null, CancellationToken.None);
+        var result = ClassifierTraining.Fit(TrainingRun.Detached(), "classify", classifier, data[..160], data[160..200], new GenomicsClassifyOptions { Epochs = 6, BatchSize = 16, LearningRate = 5e-3, Patience = 6 }, CancellationToken.None);
         double accuracy = ClassificationMetrics.Accuracy([.. data[200..].Select(s => s.Label)], ClassifierTraining.Predict(ClassifierTraining.Probabilities(classifier, data[200..], 16)));
 
         Assert.True(accuracy >= 0.85, $"test accuracy {accuracy:F3} after {result.EpochsRun} epochs (best validation loss {result.BestValidationMetric:F3})");

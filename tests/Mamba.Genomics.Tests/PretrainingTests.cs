@@ -1,6 +1,7 @@
 using Mamba.Genomics.Models;
 using Mamba.Genomics.Tokens;
 using Mamba.Genomics.Training;
+using Mamba.Sdk.Training;
 
 namespace Mamba.Genomics.Tests;
 
@@ -49,7 +50,7 @@ public sealed class PretrainingTests
         var tokens = RepetitiveGenome(20_000, 5);
         double before = Pretraining.BitsPerBase(model.Causal, tokens[18_000..], 512).BitsPerBase;
 
-        Pretraining.Fit(model, [tokens[..16_000]], tokens[16_000..18_000], new PretrainingOptions { Window = 128, BatchSize = 8, StepsPerEpoch = 40, Epochs = 2, LearningRate = 5e-3 }, null, CancellationToken.None);
+        Pretraining.Fit(TrainingRun.Detached(), "pretrain", model, [tokens[..16_000]], tokens[16_000..18_000], new GenomicsTrainingOptions { Window = 128, BatchSize = 8, StepsPerEpoch = 40, Epochs = 2, LearningRate = 5e-3 }, CancellationToken.None);
         double after = Pretraining.BitsPerBase(model.Causal, tokens[18_000..], 512).BitsPerBase;
 
         Assert.True(after < 0.75 * before, $"held-out bits per base {before:F3} before training, {after:F3} after");
@@ -60,9 +61,9 @@ public sealed class PretrainingTests
     {
         using var model = Tiny(Objective.Masked, "BM,BM", rcps: true);
         var tokens = RepetitiveGenome(12_000, 6);
-        var options = new PretrainingOptions { Window = 128, BatchSize = 8, StepsPerEpoch = 30, Epochs = 2, LearningRate = 5e-3, ValidationBases = 2048 };
+        var options = new GenomicsTrainingOptions { Window = 128, BatchSize = 8, StepsPerEpoch = 30, Epochs = 2, LearningRate = 5e-3, ValidationBases = 2048 };
 
-        var result = Pretraining.Fit(model, [tokens[..10_000]], tokens[10_000..], options, null, CancellationToken.None);
+        var result = Pretraining.Fit(TrainingRun.Detached(), "pretrain", model, [tokens[..10_000]], tokens[10_000..], options, CancellationToken.None);
         var crops = Enumerable.Range(0, 8).Select(i => tokens[(10_000 + 128 * i)..(10_128 + 128 * i)]).ToArray();
         using var before = Tiny(Objective.Masked, "BM,BM", rcps: true);
         double untrained = Pretraining.MaskedBitsPerBase(before, [Pretraining.Mask(crops, new Random(9), 0.15)]);

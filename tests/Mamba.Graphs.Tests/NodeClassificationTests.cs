@@ -2,6 +2,7 @@ using Mamba.Graphs.Data;
 using Mamba.Graphs.Features;
 using Mamba.Graphs.Models;
 using Mamba.Graphs.Training;
+using Mamba.Sdk.Training;
 using static TorchSharp.torch;
 
 namespace Mamba.Graphs.Tests;
@@ -110,7 +111,7 @@ public sealed class NodeClassificationTests : IDisposable
         {
             using var classification = new NodeClassification(graph, features, laplacian, options);
             var split = NodeSplit.For(graph, options.Split, seed);
-            var (model, _) = classification.TrainGmn(split, seed, null, CancellationToken.None);
+            var (model, _) = classification.TrainGmn(TrainingRun.Detached(), "gmn", split, seed, CancellationToken.None);
             using (model) return (classification.PredictGmn(model, seed), split);
         }
     }
@@ -122,10 +123,10 @@ public sealed class NodeClassificationTests : IDisposable
         using (features)
         {
             using var classification = new NodeClassification(graph, features, laplacian, options);
-            var (model, _) = classification.TrainGmn(split, 5, null, CancellationToken.None);
+            var (model, _) = classification.TrainGmn(TrainingRun.Detached(), "gmn", split, 5, CancellationToken.None);
             using var gmn = classification.PredictGmn(model, 5);
             model.Dispose();
-            var (gcn, _) = classification.RunGcn(split, 5, CancellationToken.None);
+            var (gcn, _) = classification.RunGcn(TrainingRun.Detached(), "gcn", split, 5, CancellationToken.None);
             using (gcn)
             using (var propagation = classification.RunLabelPropagation(split))
                 return (gmn.Accuracy(graph, split.Test), gcn.Accuracy(graph, split.Test), propagation.Accuracy(graph, split.Test));

@@ -30,10 +30,13 @@ public sealed class EcgJobTests : IDisposable
     [Fact]
     public async Task The_real_record_runs_through_predict_and_stream_in_single_lead_mode_with_equal_outputs()
     {
-        string trained = Run("synthetic-train.json");
+        var (early, _, earlyErrors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "mitdb208-predict.json"), "--out", Path.Combine(root, "runs")]);
+        Assert.Equal(2, early);
+        Assert.Contains("run job 'ecg-synthetic-train' first", earlyErrors, StringComparison.Ordinal);
+        Run("synthetic-train.json");
 
-        string predicted = Run("mitdb208-predict.json", "--set", $"model.weights={trained}");
-        string streamed = Run("mitdb208-stream.json", "--set", $"model.weights={trained}");
+        string predicted = Run("mitdb208-predict.json");
+        string streamed = Run("mitdb208-stream.json");
 
         var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(predicted, "metrics.json")))!;
         Assert.Equal(30, (int)metrics["windows"]!);                           // 300 s in 10 s windows

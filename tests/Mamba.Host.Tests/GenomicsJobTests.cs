@@ -18,21 +18,28 @@ public sealed class GenomicsJobTests : IDisposable
     [Fact]
     public void Pretrained_model_evaluates_embeds_scores_variants_and_generates()
     {
-        string pretrained = Run("mito-pretrain.json", TinyModel);
-        Assert.True(File.Exists(Path.Combine(pretrained, "model", "model.safetensors")));
-        Assert.True(File.Exists(Path.Combine(pretrained, "validation.png")));
-        string[] weights = ["--set", $"model.weights={pretrained}"];
+        // The downstream jobs name run:mito-pretrain/latest: before that job has run, they say so and run nothing.
+        var (early, _, earlyErrors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "mito-evaluate.json"), "--out", Path.Combine(root, "runs")]);
+        Assert.Equal(2, early);
+        Assert.Contains("options.model.weights: run:mito-pretrain/latest: job 'mito-pretrain' has no successful run", earlyErrors, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(root, "runs", "mito-evaluate")) && Directory.EnumerateDirectories(Path.Combine(root, "runs", "mito-evaluate")).Any());
 
-        var evaluated = JsonNode.Parse(File.ReadAllText(Path.Combine(Run("mito-evaluate.json", weights), "metrics.json")))!;
+        string pretrained = Run("mito-pretrain.json", TinyModel);
+        Assert.True(File.Exists(Path.Combine(pretrained, "models", "language-model", "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(pretrained, "validation.png")));
+
+        string evaluation = Run("mito-evaluate.json");
+        Assert.Equal(pretrained, (string)PluginWorkspace.ReadJson(Path.Combine(evaluation, "job.json"))["options"]!["model"]!["weights"]!);
+        var evaluated = JsonNode.Parse(File.ReadAllText(Path.Combine(evaluation, "metrics.json")))!;
         // Ten steps of a tiny model: below the untrained bound of a uniform guess over the 9 tokens, not yet near Markov.
         Assert.InRange((double)evaluated["model"]!["bitsPerBase"]!, 1.0, Math.Log2(9));
         Assert.InRange((double)evaluated["markov"]!["bitsPerBase"]!, 1.0, 2.5);
         Assert.Equal(16571 - (int)(16571 * 0.9), (int)evaluated["testBases"]!);
 
-        Assert.True(new FileInfo(Path.Combine(Run("mito-embed.json", weights), "embeddings.parquet")).Length > 0);
-        Assert.True(new FileInfo(Path.Combine(Run("mito-score-variants.json", weights), "variants.parquet")).Length > 0);
+        Assert.True(new FileInfo(Path.Combine(Run("mito-embed.json"), "embeddings.parquet")).Length > 0);
+        Assert.True(new FileInfo(Path.Combine(Run("mito-score-variants.json"), "variants.parquet")).Length > 0);
 
-        var fasta = File.ReadAllLines(Path.Combine(Run("mito-generate.json", [.. weights, "--set", "generate.length=50"]), "generated.fasta"));
+        var fasta = File.ReadAllLines(Path.Combine(Run("mito-generate.json", "--set", "generate.length=50"), "generated.fasta"));
         Assert.Equal(4, fasta.Count(l => l.StartsWith('>')));
         Assert.All(fasta.Where(l => l.StartsWith('>')), l => Assert.Contains("model-generated", l, StringComparison.Ordinal));
         Assert.All(fasta.Where(l => !l.StartsWith('>')), l => Assert.Matches("^[ACGT]+$", l));

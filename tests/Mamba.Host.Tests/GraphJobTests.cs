@@ -16,7 +16,7 @@ public sealed class GraphJobTests : IDisposable
     public async Task A_trained_model_predicts_and_embeds_every_member()
     {
         string trained = Run("karate-train.json");
-        Assert.True(File.Exists(Path.Combine(trained, "model", "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(trained, "models", "gmn", "model.safetensors")));
         var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(trained, "metrics.json")))!;
         Assert.InRange((double)metrics["testAccuracy"]!, 0, 1);
 

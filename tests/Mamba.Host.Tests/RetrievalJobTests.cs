@@ -3,12 +3,28 @@ using Mamba.Sdk.Data;
 
 namespace Mamba.Host.Tests;
 
-/// <summary>The bundled retrieval plugin's jobs through the real host at tiny sizes (the quality runs are docs/results/retrieval.md).</summary>
-public sealed class RetrievalJobTests : IDisposable
+/// <summary>
+/// The bundled retrieval plugin's jobs through the real host at tiny sizes (the quality runs are
+/// docs/results/retrieval.md). One tiny encoder, trained once by <see cref="TrainedEncoder"/>, serves every test.
+/// </summary>
+public sealed class RetrievalJobTests(RetrievalJobTests.TrainedEncoder encoder) : IClassFixture<RetrievalJobTests.TrainedEncoder>
 {
     private static readonly string Jobs = Path.Combine(MambaProcess.RepositoryRoot, "plugins", "Mamba.Retrieval", "jobs");
     private static readonly string[] Tiny = ["--set", "model.dModel=16", "--set", "model.layers=M1", "--set", "model.maxTokens=64", "--set", "training.epochs=1", "--set", "training.pretrainSteps=2"];
-    private readonly string root = Directory.CreateTempSubdirectory("mamba-retrieval-").FullName;
+    private readonly string root = encoder.Root;
+    private readonly string trained = encoder.Folder;
+
+    /// <summary>sotu-train at tiny sizes, run once under <see cref="Root"/>/runs for the whole class.</summary>
+    public sealed class TrainedEncoder : IDisposable
+    {
+        public TrainedEncoder() => Folder = PluginWorkspace.RunJob(Root, Path.Combine(Jobs, "sotu-train.json"), Tiny);
+
+        public string Root { get; } = Directory.CreateTempSubdirectory("mamba-retrieval-").FullName;
+
+        public string Folder { get; }
+
+        public void Dispose() => Directory.Delete(Root, recursive: true);
+    }
 
     private string Run(string job, params string[] extra) => PluginWorkspace.RunJob(root, Path.Combine(Jobs, job), [.. Tiny, .. extra]);
 
@@ -22,12 +38,16 @@ public sealed class RetrievalJobTests : IDisposable
     [Fact]
     public async Task A_trained_encoder_evaluates_indexes_and_searches_the_reuters_set()
     {
-        string trained = Run("sotu-train.json");
+        var (early, _, earlyErrors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "reuters-search.json"), "--out", Path.Combine(root, "no-runs-yet")]);
+        Assert.Equal(2, early);
+        Assert.Contains("options.search.index: run:reuters-index/latest: job 'reuters-index' has no successful run", earlyErrors, StringComparison.Ordinal);
 
-        var metrics = PluginWorkspace.ReadJson(Path.Combine(Run("reuters-evaluate.json", "--set", $"model.weights={trained}"), "metrics.json"));
-        var lexicalOnly = PluginWorkspace.ReadJson(Path.Combine(Run("reuters-evaluate.json", "--set", $"model.weights={trained}", "--set", "search.denseWeight=0"), "metrics.json"));
-        string indexed = Run("reuters-index.json", "--set", $"model.weights={trained}");
-        string searched = Run("reuters-search.json", "--set", $"search.index={indexed}", "--set", "search.fusion=convex");
+        // The bundled jobs find the encoder and the index by run:<job>/latest.
+        var metrics = PluginWorkspace.ReadJson(Path.Combine(Run("reuters-evaluate.json"), "metrics.json"));
+        var lexicalOnly = PluginWorkspace.ReadJson(Path.Combine(Run("reuters-evaluate.json", "--set", "search.denseWeight=0"), "metrics.json"));
+        string indexed = Run("reuters-index.json");
+        string searched = Run("reuters-search.json", "--set", "search.fusion=convex");
+        Assert.Equal(indexed, (string)PluginWorkspace.ReadJson(Path.Combine(searched, "job.json"))["options"]!["search"]!["index"]!);
 
         var fusion = PluginWorkspace.ReadJson(Path.Combine(trained, "metrics.json"))["fusion"]!;
         var trials = fusion["validationMrr10"]!.AsArray().Select(t => (Method: (string)t!["method"]!, Weight: (double)t["denseWeight"]!, Mrr: (double)t["mrr10"]!)).ToList();
@@ -55,7 +75,6 @@ public sealed class RetrievalJobTests : IDisposable
     [Fact]
     public void Indexing_again_adds_new_passages_and_refuses_known_ids()
     {
-        string trained = Run("sotu-train.json");
         string first = Write("first.jsonl", """{"id": "a", "text": "Oil prices fell."}""", """{"id": "b", "text": "Banks raised rates."}""");
         string second = Write("second.jsonl", """{"id": "c", "text": "Steel output rose."}""");
         string clash = Write("clash.jsonl", """{"id": "b", "text": "Another b."}""");
@@ -73,7 +92,6 @@ public sealed class RetrievalJobTests : IDisposable
     [Fact]
     public void Adaptation_trains_on_the_searched_corpus_by_inverse_cloze_even_when_supervised_pairs_are_configured()
     {
-        string trained = Run("sotu-train.json");
         string corpus = Write("corpus.jsonl",
             """{"id": "a", "text": "Oil prices fell today. Producers cut output. Traders expect more cuts."}""",
             """{"id": "b", "text": "Banks raised rates again. Loans became dearer. Borrowers slowed down."}""",
@@ -94,7 +112,6 @@ public sealed class RetrievalJobTests : IDisposable
     [Fact]
     public void An_index_adapted_to_its_corpus_keeps_its_own_encoder_and_cannot_be_adapted_again_when_grown()
     {
-        string trained = Run("sotu-train.json");
         string corpus = Write("corpus.jsonl",
             """{"id": "a", "text": "Oil prices fell today. Producers cut output. Traders expect more cuts."}""",
             """{"id": "b", "text": "Banks raised rates again. Loans became dearer. Borrowers slowed down."}""",
@@ -110,7 +127,7 @@ public sealed class RetrievalJobTests : IDisposable
         string grown = Run("reuters-index.json", "--set", $"model.weights={adapted}", "--set", $"data.corpus={more}", "--set", "data.textField=text", "--set", $"search.index={adapted}");
 
         Assert.Equal(adapted, (string)PluginWorkspace.ReadJson(Path.Combine(adapted, "index.json"))["model"]!);
-        Assert.NotEqual(File.ReadAllBytes(Path.Combine(trained, "model", "model.safetensors")), File.ReadAllBytes(Path.Combine(adapted, "model", "model.safetensors")));
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(trained, "models", "encoder", "model.safetensors")), File.ReadAllBytes(Path.Combine(adapted, "models", "encoder", "model.safetensors")));
         Assert.Equal(2, code);
         Assert.Contains("options.training.adaptEpochs", errors, StringComparison.Ordinal);
         Assert.Equal(2, stale);
@@ -154,6 +171,4 @@ public sealed class RetrievalJobTests : IDisposable
         Assert.Equal(6, cells.Count);
         Assert.All(cells, c => Assert.True((double)c!["documentsPerSecond"]! > 0));
     }
-
-    public void Dispose() => Directory.Delete(root, recursive: true);
 }

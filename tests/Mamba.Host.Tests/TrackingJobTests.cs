@@ -34,7 +34,7 @@ public sealed class TrackingJobTests : IDisposable
     public void Track_writes_one_result_file_per_sequence_with_a_trained_predictor()
     {
         string trained = Run("synthetic-train.json");
-        Assert.True(File.Exists(Path.Combine(trained, "model", "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(trained, "models", "predictor", "model.safetensors")));
 
         string tracked = Run("synthetic-track.json", "--set", $"weights={trained}");
 

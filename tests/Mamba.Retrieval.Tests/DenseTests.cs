@@ -1,5 +1,6 @@
 using Mamba.Retrieval.Dense;
 using Mamba.Sdk.Data;
+using Mamba.Sdk.Training;
 using static TorchSharp.torch;
 
 namespace Mamba.Retrieval.Tests;
@@ -96,7 +97,7 @@ public sealed class DenseTests
         double Loss() { using var noGrad = no_grad(); encoder.eval(); using var l = ContrastiveTraining.Loss(encoder, triples, 0.05); return l.item<float>(); }
         double before = Loss();
 
-        ContrastiveTraining.Fit(encoder, triples, new ContrastiveOptions { Epochs = 60, BatchSize = 8, LearningRate = 3e-3 }, null, null, CancellationToken.None);
+        ContrastiveTraining.Fit(TrainingRun.Detached(), "encoder", encoder, _ => triples, new RetrievalTrainingOptions { Epochs = 60, BatchSize = 8, LearningRate = 3e-3 }, 0.05, null, CancellationToken.None);
 
         double after = Loss();
         Assert.True(after < before * 0.5, $"InfoNCE {before:F3} before, {after:F3} after");
@@ -112,7 +113,7 @@ public sealed class DenseTests
         double Loss() { using var noGrad = no_grad(); using var l = encoder.LanguageModelLoss(probe); return l.item<float>(); }
         double before = Loss();
 
-        ContrastiveTraining.Pretrain(encoder, texts, steps: 60, batchSize: 8, window: 48, learningRate: 3e-3, seed: 0, null, CancellationToken.None);
+        ContrastiveTraining.Pretrain(TrainingRun.Detached(), "pretrain", encoder, texts, steps: 60, window: 48, new RetrievalTrainingOptions { BatchSize = 8, LearningRate = 3e-3 }, CancellationToken.None);
 
         double after = Loss();
         Assert.True(after < before - 1.5, $"next-byte loss {before:F3} before, {after:F3} after");

@@ -1,3 +1,4 @@
+using Mamba.Sdk.Training;
 using Mamba.Tracking.Motion;
 using Mamba.Tracking.Simulation;
 using Mamba.Tracking.Training;
@@ -24,7 +25,7 @@ public sealed class MotionPredictorTests
         var train = MotionWindows.From([.. Enumerable.Range(0, 3).Select(s => SceneSimulator.Generate("t", scene, s).Truth)], Tiny.History, training);
         var validation = MotionWindows.From([SceneSimulator.Generate("v", scene, 99).Truth], Tiny.History, training);
 
-        var (predictor, result) = MotionTraining.Fit(train, validation, Tiny, training, null, CancellationToken.None);
+        var (predictor, result) = MotionTraining.Fit(TrainingRun.Detached(), "predictor", train, validation, Tiny, training, CancellationToken.None);
         using (predictor)
         {
             // Smooth-L1 of predicting no motion at all, from the targets alone.
@@ -41,8 +42,8 @@ public sealed class MotionPredictorTests
         var training = new MotionTrainingOptions { Epochs = 1, BatchSize = 32, Seed = 4 };
         var windows = MotionWindows.From([SceneSimulator.Generate("t", scene, 1).Truth], Tiny.History, training);
 
-        var (a, _) = MotionTraining.Fit(windows, windows, Tiny, training, null, CancellationToken.None);
-        var (b, _) = MotionTraining.Fit(windows, windows, Tiny, training, null, CancellationToken.None);
+        var (a, _) = MotionTraining.Fit(TrainingRun.Detached(), "predictor", windows, windows, Tiny, training, CancellationToken.None);
+        var (b, _) = MotionTraining.Fit(TrainingRun.Detached(), "predictor", windows, windows, Tiny, training, CancellationToken.None);
 
         using (a)
         using (b)

@@ -32,7 +32,8 @@ public sealed class Trainer(TrainerOptions options)
     /// whole, verified on resume) and a run finding a checkpoint resumes it. On cancellation the trainer checkpoints
     /// (when it has a directory) and throws <see cref="OperationCanceledException"/>. With
     /// <see cref="TrainerOptions.RestoreBestWeights"/> and validation, the best epoch's weights are kept (in the
-    /// checkpoint when there is one, else in memory) and are the model's weights when Fit returns.
+    /// checkpoint when there is one, else in memory) and are the model's weights when Fit returns. Epoch ends write a
+    /// checkpoint at most every <see cref="TrainerOptions.CheckpointIntervalSeconds"/>, and always after the last epoch.
     /// </summary>
     /// <exception cref="TrainingDivergedException">The loss or the gradient norm stopped being finite; the last checkpoint is kept.</exception>
     public TrainingResult Fit<TBatch>(
@@ -47,7 +48,7 @@ public sealed class Trainer(TrainerOptions options)
         random.manual_seed(Options.Seed);
         var optimizer = CreateOptimizer(model);
         var state = new FitState();
-        using var best = new BestWeights(Options.RestoreBestWeights && validate is not null, checkpointDirectory);
+        using var best = new BestWeights(Options.RestoreBestWeights && validate is not null);
         if (checkpointDirectory is not null && Restore(checkpointDirectory, model, optimizer) is { } restored)
         {
             state = restored.State;
@@ -57,6 +58,7 @@ public sealed class Trainer(TrainerOptions options)
         long totalSteps = 0;
         double lastLoss = state.LastLoss;
         bool stoppedEarly = state.StoppedEarly;
+        var sinceCheckpoint = System.Diagnostics.Stopwatch.StartNew();
 
         for (int epoch = state.Epoch + 1; epoch <= Options.Epochs && !stoppedEarly; epoch++)
         {
@@ -94,7 +96,10 @@ public sealed class Trainer(TrainerOptions options)
                 progress?.Report(new TrainingProgress(epoch, Options.Epochs, state.Step, totalSteps, lastLoss, lr, null));
 
                 if (checkpointDirectory is not null && Options.CheckpointEverySteps > 0 && state.Step % Options.CheckpointEverySteps == 0)
+                {
                     Save(checkpointDirectory, model, optimizer, state with { Epoch = epoch - 1, LastLoss = lastLoss }, best);
+                    sinceCheckpoint.Restart();
+                }
             }
 
             state = state with { Epoch = epoch, StepInEpoch = 0, LastLoss = lastLoss };
@@ -104,6 +109,7 @@ public sealed class Trainer(TrainerOptions options)
                 double metric;
                 using (no_grad()) metric = validate();
                 progress?.Report(new TrainingProgress(epoch, Options.Epochs, state.Step, totalSteps, lastLoss, LearningRateAt(state.Step - 1, totalSteps), metric));
+                state = state with { History = [.. state.History, new EpochRecord(epoch, state.Step, lastLoss, metric)] };
                 bool improved = metric < (state.BestMetric ?? double.PositiveInfinity);
                 state = improved
                     ? state with { BestMetric = metric, BestEpoch = epoch, EpochsWithoutImprovement = 0 }
@@ -112,10 +118,16 @@ public sealed class Trainer(TrainerOptions options)
                 stoppedEarly = Options.EarlyStoppingPatience is { } patience && state.EpochsWithoutImprovement >= patience;
             }
             state = state with { StoppedEarly = stoppedEarly };
-            if (checkpointDirectory is not null) Save(checkpointDirectory, model, optimizer, state, best);
+            // The last epoch is always kept, so a later step of the job that is interrupted does not retrain this fit.
+            bool last = epoch == Options.Epochs || stoppedEarly;
+            if (checkpointDirectory is not null && (last || sinceCheckpoint.Elapsed.TotalSeconds >= Options.CheckpointIntervalSeconds))
+            {
+                Save(checkpointDirectory, model, optimizer, state, best);
+                sinceCheckpoint.Restart();
+            }
         }
         best.RestoreInto(model);
-        return new TrainingResult(state.Epoch, state.Step, state.BestMetric, state.BestEpoch, state.StoppedEarly, lastLoss);
+        return new TrainingResult(state.Epoch, state.Step, state.BestMetric, state.BestEpoch, state.StoppedEarly, lastLoss) { Options = Options, History = state.History };
     }
 
     /// <summary>Linear warm-up to the peak, then cosine decay to the minimum at the last step.</summary>
@@ -155,7 +167,7 @@ public sealed class Trainer(TrainerOptions options)
                 optimizer.save_state_dict(writer);
             });
             Safetensors.Save(Path.Combine(set, RandomFile), new Dictionary<string, Tensor> { ["cpu"] = random.get_rng_state() });
-            best.WriteInto(set, model);
+            best.WriteInto(set);
             AtomicFile.WriteAllText(Path.Combine(set, StateFile), JsonSerializer.Serialize(state, ModelCheckpoint.ConfigJson));
         });
         best.Published(published);
@@ -199,18 +211,18 @@ public sealed class Trainer(TrainerOptions options)
     }
 
     /// <summary>
-    /// The best validation epoch's weights: in the checkpoint set (so they survive a resume) when the run has a
-    /// checkpoint folder, else as in-memory copies. Inactive unless <see cref="TrainerOptions.RestoreBestWeights"/> is set.
+    /// The best validation epoch's weights: in the checkpoint set (so they survive a resume) once a set has been written
+    /// after them, as in-memory copies until then (and for good when the run has no checkpoint folder). Inactive unless
+    /// <see cref="TrainerOptions.RestoreBestWeights"/> is set.
     /// </summary>
     /// <remarks>
-    /// A new best is found at an epoch's end, which is always followed by that epoch's checkpoint: the model's weights
-    /// go straight into that set, and later sets copy the file from the set before them.
+    /// Epoch ends need not write a set (<see cref="TrainerOptions.CheckpointIntervalSeconds"/>), so a new best is copied
+    /// when found; the next set writes the copy and frees it, and later sets copy the file from the set before them.
     /// </remarks>
-    private sealed class BestWeights(bool active, string? checkpointDirectory) : IDisposable
+    private sealed class BestWeights(bool active) : IDisposable
     {
         private Dictionary<string, Tensor>? copies;
         private string? published;
-        private bool inModel;
 
         /// <summary>Takes the best weights a resumed checkpoint set carries.</summary>
         public void Resume(string set)
@@ -223,29 +235,25 @@ public sealed class Trainer(TrainerOptions options)
         public void Capture(nn.Module model)
         {
             if (!active) return;
-            if (checkpointDirectory is not null)
-            {
-                inModel = true;
-                return;
-            }
             DisposeCopies();
-            // Out of any dispose scope the caller has open: the copies live until Fit restores them.
+            // Out of any dispose scope the caller has open: the copies live until written or restored.
             copies = ModelCheckpoint.Tensors(model).ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope(), StringComparer.Ordinal);
         }
 
         /// <summary>Puts the best weights into a set being written (it does not exist under its name yet).</summary>
-        public void WriteInto(string staging, nn.Module model)
+        public void WriteInto(string staging)
         {
             string path = Path.Combine(staging, BestWeightsFile);
-            if (inModel) Safetensors.Save(path, ModelCheckpoint.Tensors(model));
+            if (copies is not null) Safetensors.Save(path, copies);
             else if (published is not null) File.Copy(published, path);
         }
 
         /// <summary>From now on the best weights are the file in the published <paramref name="set"/>.</summary>
         public void Published(string set)
         {
-            if (inModel || published is not null) published = Path.Combine(set, BestWeightsFile);
-            inModel = false;
+            if (copies is null && published is null) return;
+            published = Path.Combine(set, BestWeightsFile);
+            DisposeCopies();
         }
 
         public void RestoreInto(nn.Module model)
@@ -280,6 +288,7 @@ public sealed class Trainer(TrainerOptions options)
         public int EpochsWithoutImprovement { get; init; }
         public bool StoppedEarly { get; init; }
         public double LastLoss { get; init; }
+        public EpochRecord[] History { get; init; } = [];
     }
 }
 

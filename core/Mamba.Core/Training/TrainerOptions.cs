@@ -42,6 +42,13 @@ public sealed record TrainerOptions
     /// <summary>Also checkpoint every this many optimizer steps (0: only at epoch ends and on cancellation).</summary>
     public int CheckpointEverySteps { get; init; }
 
+    /// <summary>
+    /// Seconds that must pass after a checkpoint before an epoch end writes another (0: every epoch end). The last
+    /// epoch and a cancellation always checkpoint; a crash loses at most this much work plus one epoch. Full-batch
+    /// training (one step per epoch) would otherwise write a checkpoint per step.
+    /// </summary>
+    public double CheckpointIntervalSeconds { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
@@ -55,6 +62,7 @@ public sealed record TrainerOptions
         if (GradientClipNorm < 0) throw new ArgumentException($"GradientClipNorm must not be negative, got {GradientClipNorm}.");
         if (EarlyStoppingPatience is < 1) throw new ArgumentException($"EarlyStoppingPatience must be at least 1, got {EarlyStoppingPatience}.");
         if (CheckpointEverySteps < 0) throw new ArgumentException($"CheckpointEverySteps must not be negative, got {CheckpointEverySteps}.");
+        if (!(CheckpointIntervalSeconds >= 0)) throw new ArgumentException($"CheckpointIntervalSeconds must not be negative, got {CheckpointIntervalSeconds}.");
     }
 }
 
@@ -75,4 +83,14 @@ public sealed record TrainingProgress(int Epoch, int Epochs, long Step, long Tot
 /// <param name="BestEpoch">The epoch that reached it.</param>
 /// <param name="StoppedEarly">True when early stopping ended the run.</param>
 /// <param name="LastLoss">The last batch's training loss.</param>
-public sealed record TrainingResult(int EpochsRun, long Steps, double? BestValidationMetric, int? BestEpoch, bool StoppedEarly, double LastLoss);
+public sealed record TrainingResult(int EpochsRun, long Steps, double? BestValidationMetric, int? BestEpoch, bool StoppedEarly, double LastLoss)
+{
+    /// <summary>The settings the run trained with, for recording beside its results.</summary>
+    public TrainerOptions? Options { get; init; }
+
+    /// <summary>Each validated epoch's outcome, over every session of a resumed run (it travels in the checkpoint).</summary>
+    public IReadOnlyList<EpochRecord> History { get; init; } = [];
+}
+
+/// <summary>One validated epoch: where it ended, its last batch's loss and its validation metric.</summary>
+public sealed record EpochRecord(int Epoch, long Step, double Loss, double Validation);

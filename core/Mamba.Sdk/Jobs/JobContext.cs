@@ -1,4 +1,5 @@
 using Mamba.Sdk.Artifacts;
+using Mamba.Sdk.Training;
 using Microsoft.Extensions.Logging;
 
 namespace Mamba.Sdk.Jobs;
@@ -6,6 +7,8 @@ namespace Mamba.Sdk.Jobs;
 /// <summary>Everything a running task gets from the host besides its options.</summary>
 public sealed class JobContext : JobCheckContext
 {
+    private TrainingRun? training;
+    private ModelStore? models;
     /// <summary>The plugin running the job, as loaded.</summary>
     public required PluginIdentity Plugin { get; init; }
 
@@ -29,6 +32,12 @@ public sealed class JobContext : JobCheckContext
 
     /// <summary>Progress bars on a terminal, log lines otherwise.</summary>
     public required IJobProgress Progress { get; init; }
+
+    /// <summary>Fits models with this run's checkpoints, resume, progress and best weights, recorded in <c>training.json</c>.</summary>
+    public TrainingRun Training => training ??= new TrainingRun(CheckpointDirectory, Artifacts, Progress, Logger);
+
+    /// <summary>Saves this run's trained models under <c>models/</c> and loads those of earlier runs.</summary>
+    public ModelStore Models => models ??= new ModelStore(this);
 }
 
 /// <summary>A plugin's id and version.</summary>

@@ -17,6 +17,13 @@ internal static class RunCommand
 
     private static readonly System.Text.Json.JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    /// <summary>Where runs go, and where <c>run:&lt;job&gt;/latest</c> references in options are looked up.</summary>
+    private static Option<string> Output() => new("--out")
+    {
+        Description = "Root folder for runs: <out>/<job>/<run id>/; run:<job>/latest references in options are found there.",
+        DefaultValueFactory = _ => "runs",
+    };
+
     private static readonly Option<string[]> Set = new("--set")
     {
         Description = "Override a job value: key.path=value (e.g. options.training.epochs=3; JSON values, else strings). Repeatable.",
@@ -24,7 +31,7 @@ internal static class RunCommand
 
     public static Command Create(CancellationToken cancellation)
     {
-        var output = new Option<string>("--out") { Description = "Root folder for runs: <out>/<job>/<run id>/.", DefaultValueFactory = _ => "runs" };
+        var output = Output();
         var shard = new Option<string?>("--shard") { Description = "Process only shard i of N (i/N); defaults to a Kubernetes Indexed Job's JOB_COMPLETION_INDEX/JOB_COMPLETIONS." };
         var resume = new Option<bool>("--resume")
         {
@@ -95,15 +102,16 @@ internal static class RunCommand
 
     public static Command CreateValidate()
     {
+        var output = Output();
         var validate = new Command("validate",
             "Check a job without running it: every check run makes before it writes anything (file, plugin, task, options, input files and their contents). Exit 0, 1 (unusable data), 2 or 3.")
         {
-            Job, Set, Print,
+            Job, Set, Print, output,
         };
         validate.SetAction(result =>
         {
             using var host = MambaHost.Build(result);
-            var outcome = host.Services.GetRequiredService<JobRunner>().Validate(new JobRequest(result.GetValue(Job)!) { Overrides = result.GetValue(Set) ?? [] });
+            var outcome = host.Services.GetRequiredService<JobRunner>().Validate(new JobRequest(result.GetValue(Job)!) { Overrides = result.GetValue(Set) ?? [], OutputRoot = result.GetValue(output)! });
             if (result.GetValue(Print) && outcome.ResolvedJob is { } resolved) Console.Out.WriteLine(resolved.ToJsonString(Indented));
             return outcome.ExitCode;
         });

@@ -259,6 +259,8 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
                 return true;
             }).ConfigureAwait(false);
             exitCode = ExitCodes.Success;
+            // Shards finish one by one; a reference to a sharded job names its run id instead.
+            if (request.Shard.IsSingle) folder.MarkLatest();
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
@@ -306,7 +308,7 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
                 ?? throw new JobOptionsException("task", $"plugin {entry} has no task '{job.Task}'; its tasks: {string.Join(", ", tasks.Select(t => t.Name))}");
             var task = exports.Get<IJobTask>().First(e => e.Info == info).Value;
             var options = OptionsBinder.Bind(job.Options, task.OptionsType);
-            OptionsBinder.CheckPaths(options, job.Directory);
+            OptionsBinder.ResolvePaths(options, job.Directory, request.OutputRoot);
             task.Check(new JobCheckContext { JobName = job.Name, JobDirectory = job.Directory, Exports = exports }, options);
             return new Prepared(job, entry, exports, task, options);
         }

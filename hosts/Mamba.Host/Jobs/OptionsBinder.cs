@@ -47,11 +47,13 @@ internal static class OptionsBinder
     }
 
     /// <summary>
-    /// Checks that every input path the options name (properties marked <see cref="JobPathAttribute"/>) exists,
-    /// relative paths taken from <paramref name="jobDirectory"/>.
+    /// Makes every input path the options name (properties marked <see cref="JobPathAttribute"/>) absolute and checks
+    /// that it exists: relative paths are taken from <paramref name="jobDirectory"/>, run references
+    /// (<c>run:&lt;job&gt;/latest</c>) from <paramref name="outputRoot"/>. The resolved job a run records then names
+    /// exactly the inputs it read, wherever it is run again from.
     /// </summary>
     /// <exception cref="JobOptionsException">A path is missing or of the wrong kind; the key path and the full path are named.</exception>
-    public static void CheckPaths(object options, string jobDirectory)
+    public static void ResolvePaths(object options, string jobDirectory, string outputRoot)
     {
         foreach (var (value, path) in Objects(options, "options"))
         {
@@ -61,21 +63,29 @@ internal static class OptionsBinder
                 string key = $"{path}.{JsonName(value.GetType(), property.Name)}";
                 switch (property.GetValue(value))
                 {
-                    case string single when single.Length > 0:
-                        RequirePath(single, marked.Kind, jobDirectory, key);
+                    case string single when single.Length > 0 && property.CanWrite:
+                        property.SetValue(value, Resolve(single, marked.Kind, jobDirectory, outputRoot, key));
                         break;
-                    case IEnumerable<string> many:
-                        int i = 0;
-                        foreach (string item in many) RequirePath(item, marked.Kind, jobDirectory, $"{key}[{i++}]");
+                    case string[] many when property.CanWrite:
+                        property.SetValue(value, many.Select((item, i) => Resolve(item, marked.Kind, jobDirectory, outputRoot, $"{key}[{i}]")).ToArray());
                         break;
+                    case List<string> many:
+                        for (int i = 0; i < many.Count; i++) many[i] = Resolve(many[i], marked.Kind, jobDirectory, outputRoot, $"{key}[{i}]");
+                        break;
+                    case null or "":
+                        break;
+                    default:
+                        throw new InvalidOperationException($"{key}: [JobPath] marks a {property.PropertyType.Name}; it applies to a settable string, string[] or List<string>");
                 }
             }
         }
     }
 
-    private static void RequirePath(string given, JobPathKind kind, string jobDirectory, string keyPath)
+    /// <summary>The absolute path <paramref name="given"/> names (a run reference resolved), which must exist as <paramref name="kind"/>.</summary>
+    private static string Resolve(string given, JobPathKind kind, string jobDirectory, string outputRoot, string keyPath)
     {
-        string full = Path.GetFullPath(given, jobDirectory);
+        bool reference = given.StartsWith(RunFolder.ReferencePrefix, StringComparison.Ordinal);
+        string full = reference ? RunFolder.ResolveReference(outputRoot, given, keyPath) : Path.GetFullPath(given, jobDirectory);
         bool isFile = File.Exists(full), isDirectory = Directory.Exists(full);
         string? problem = kind switch
         {
@@ -85,6 +95,7 @@ internal static class OptionsBinder
             _ => null,
         };
         if (problem is not null) throw new JobOptionsException(keyPath, problem);
+        return full;
     }
 
     /// <summary>The bound options as JSON, defaults included: what the run records as its resolved job.</summary>

@@ -16,6 +16,12 @@ internal sealed partial class RunFolder
     public const string SummaryFile = "run.json", ResolvedJobFile = "job.json", LogFile = "run.log", CheckpointFolder = "checkpoint",
         LockFile = ".lock";
 
+    /// <summary>The file in a job's folder naming its newest successful run; not a run id.</summary>
+    public const string LatestLink = "latest";
+
+    /// <summary>How an option names an earlier run instead of a path: <c>run:&lt;job&gt;/&lt;run id&gt;</c> or <c>run:&lt;job&gt;/latest</c>.</summary>
+    public const string ReferencePrefix = "run:";
+
     /// <summary>What a safe run id or job name is, as the docs state it.</summary>
     public const string SafeSegmentRule = "1 to 128 characters of letters, digits, '.', '_' and '-', starting with a letter or digit";
 
@@ -48,7 +54,43 @@ internal sealed partial class RunFolder
     {
         if (!IsSafeSegment(runId))
             throw new JobOptionsException(source, $"'{Printable(runId)}' is not a run id: a run id is {SafeSegmentRule}");
+        if (runId == LatestLink)
+            throw new JobOptionsException(source, $"'{LatestLink}' names a job's newest successful run (run:<job>/{LatestLink}); choose another run id");
     }
+
+    /// <summary>
+    /// The run folder a <c>run:&lt;job&gt;/&lt;run id&gt;</c> or <c>run:&lt;job&gt;/latest</c> reference names under
+    /// <paramref name="outputRoot"/>: a run that succeeded, with links resolved, so a recorded job names that very run.
+    /// </summary>
+    /// <exception cref="JobOptionsException">Malformed, no such run, or the run has not succeeded (key <paramref name="key"/>).</exception>
+    public static string ResolveReference(string outputRoot, string reference, string key)
+    {
+        string[] parts = reference[ReferencePrefix.Length..].Split('/');
+        if (parts.Length is < 1 or > 2 || !parts.All(IsSafeSegment))
+            throw new JobOptionsException(key, $"'{Printable(reference)}' is not a run reference: write run:<job>/<run id> or run:<job>/{LatestLink}");
+        string job = parts[0], id = parts.Length == 2 ? parts[1] : LatestLink;
+        string root = System.IO.Path.GetFullPath(outputRoot);
+        string named = System.IO.Path.Combine(root, job, id);
+        if (id == LatestLink)
+        {
+            if (!File.Exists(named))
+                throw new JobOptionsException(key, $"{reference}: job '{job}' has no successful run under {root}; run job '{job}' first (with the same --out)");
+            string latest = File.ReadAllText(named).Trim();
+            if (!IsSafeSegment(latest) || latest == LatestLink)
+                throw new JobOptionsException(key, $"{reference}: {named} does not name a run ('{Printable(latest)}')");
+            named = System.IO.Path.Combine(root, job, latest);
+        }
+        if (!Directory.Exists(named))
+            throw new JobOptionsException(key, $"{reference}: no run folder {named}; run job '{job}' first (with the same --out)");
+        var record = new RunFolder(named, ShardSpec.Whole).ReadSummary();
+        if (record?.Status != "succeeded")
+            throw new JobOptionsException(key, $"{reference}: the run in {named} has not succeeded ({record?.Status ?? "no run.json"}); use a finished run");
+        return named;
+    }
+
+    /// <summary>Records this run as the job's newest successful one (<c>latest</c>, replaced atomically).</summary>
+    public void MarkLatest() =>
+        AtomicFile.WriteAllText(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, LatestLink), System.IO.Path.GetFileName(Path) + "\n");
 
     /// <summary>
     /// The folder of job <paramref name="jobName"/> under <paramref name="outputRoot"/>, created, so that a bad

@@ -1,4 +1,3 @@
-using Mamba.Core.Checkpoints;
 using Mamba.Ecg.Metrics;
 using Mamba.Ecg.Models;
 using Mamba.Ecg.Signals;
@@ -15,7 +14,8 @@ public sealed record SavedEcgModel(EcgModelSpec Spec, double[] Thresholds);
 /// <summary>What the ECG tasks share: the synthetic splits, training, saving and loading.</summary>
 internal static class EcgPipeline
 {
-    public const string ModelFolder = "model";
+    /// <summary>The saved model's name in a run (under <c>models/</c>).</summary>
+    public const string ModelName = "classifier";
 
     /// <summary>Train, validation and test examples from disjoint seed ranges of the generator, at the model's rate.</summary>
     public static (List<EcgExample> Train, List<EcgExample> Validation, List<EcgExample> Test) Synthetic(JobContext context, EcgJobOptions options)
@@ -39,31 +39,20 @@ internal static class EcgPipeline
     {
         random.manual_seed(options.Training.Seed);
         var model = new EcgClassifier(spec);
-        var t = options.Training;
-        using (var bar = context.Progress.Start(spec.Mamba ? "CNN + Mamba" : "CNN", t.Epochs * ((train.Count + t.BatchSize - 1) / t.BatchSize)))
-        {
-            EcgTraining.Fit(model, train, validation, new EcgTrainingOptions { Epochs = t.Epochs, BatchSize = t.BatchSize, LearningRate = t.LearningRate, Seed = t.Seed }, bar.ForTraining(), cancellation);
-        }
+        EcgTraining.Fit(context.Training, spec.Mamba ? "cnn-mamba" : "cnn", model, train, validation, options.Training, cancellation);
         var thresholds = MultilabelMetrics.TuneThresholds([.. validation.Select(e => e.Labels)], EcgTraining.Probabilities(model, validation, set));
         return (model, thresholds);
     }
 
-    public static void Save(JobContext context, EcgClassifier model, double[] thresholds)
-    {
-        string folder = Path.Combine(context.Artifacts.Directory, ModelFolder);
-        ModelCheckpoint.Save(folder, model, new SavedEcgModel(model.Spec, thresholds));
-        context.Artifacts.Record(Path.Combine(ModelFolder, "model.safetensors"));
-    }
+    public static void Save(JobContext context, EcgClassifier model, double[] thresholds) =>
+        context.Models.Save(ModelName, model, new SavedEcgModel(model.Spec, thresholds));
 
     /// <summary>The model of <c>model.weights</c>, or one trained now on the synthetic training set.</summary>
     public static (EcgClassifier Model, double[] Thresholds) LoadOrTrain(JobContext context, EcgJobOptions options, CancellationToken cancellation)
     {
         if (options.Model.Weights is { } weights)
         {
-            string folder = Path.Combine(context.ResolvePath(weights), ModelFolder);
-            var saved = ModelCheckpoint.LoadConfig<SavedEcgModel>(folder);
-            var model = new EcgClassifier(saved.Spec);
-            ModelCheckpoint.LoadWeights(model, Path.Combine(folder, "model.safetensors"));
+            var (model, saved) = context.Models.Load<SavedEcgModel, EcgClassifier>(weights, ModelName, saved => new EcgClassifier(saved.Spec));
             return (model, saved.Thresholds);
         }
         var (train, validation, _) = Synthetic(context, options);

@@ -1,4 +1,5 @@
 using Mamba.Core.Training;
+using Mamba.Sdk.Training;
 using Mamba.Ecg.Models;
 using Mamba.Ecg.Signals;
 using static TorchSharp.torch;
@@ -8,48 +9,24 @@ namespace Mamba.Ecg.Training;
 /// <summary>A recording ready for the model: its 12 channels at the model's rate (null where absent) and its labels.</summary>
 public sealed record EcgExample(string Id, float[]?[] Channels, bool[] Labels);
 
-/// <summary>Settings of multilabel training.</summary>
-public sealed record EcgTrainingOptions
-{
-    /// <summary>Epochs.</summary>
-    public int Epochs { get; init; } = 15;
-
-    /// <summary>Windows per batch.</summary>
-    public int BatchSize { get; init; } = 32;
-
-    /// <summary>Peak learning rate.</summary>
-    public double LearningRate { get; init; } = 2e-3;
-
-    /// <summary>Train each window with a lead set drawn at random (12, 6, 4, 3, 2 or 1 leads), so one model serves all.</summary>
-    public bool RandomLeadSets { get; init; } = true;
-
-    /// <summary>Seed of shuffling, lead sets and initialisation.</summary>
-    public int Seed { get; init; }
-}
-
 /// <summary>Binary cross-entropy training of an <see cref="EcgClassifier"/> on the first window of each example.</summary>
 public static class EcgTraining
 {
-    /// <summary>Trains <paramref name="model"/>; the validation metric is the mean binary cross-entropy with all 12 leads.</summary>
-    public static TrainingResult Fit(EcgClassifier model, IReadOnlyList<EcgExample> train, IReadOnlyList<EcgExample> validation, EcgTrainingOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    /// <summary>
+    /// Trains <paramref name="model"/> as fit <paramref name="name"/> of <paramref name="training"/>; the validation
+    /// metric is the mean binary cross-entropy with all 12 leads.
+    /// </summary>
+    public static TrainingResult Fit(TrainingRun training, string name, EcgClassifier model, IReadOnlyList<EcgExample> train, IReadOnlyList<EcgExample> validation, EcgTrainingOptions options, CancellationToken cancellation)
     {
+        ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(options);
         int samples = model.Spec.WindowSamples;
-        var trainer = new Trainer(new TrainerOptions
-        {
-            Epochs = options.Epochs,
-            LearningRate = options.LearningRate,
-            MinLearningRate = options.LearningRate / 20,
-            WarmupSteps = (train.Count + options.BatchSize - 1) / options.BatchSize,
-            WeightDecay = 0.01,
-            Seed = options.Seed,
-        });
-        return trainer.Fit<(EcgExample Example, LeadSet Set)[]>(model,
+        return training.Fit<(EcgExample Example, LeadSet Set)[]>(name, model, options,
             epoch =>
             {
-                var random = new Random(DerivedSeed.Of(options.Seed, epoch));
+                var random = new Random(options.SeedFor(epoch));
                 return [.. train.OrderBy(_ => random.Next())
                     .Select(e => (e, options.RandomLeadSets ? LeadSet.All[random.Next(LeadSet.All.Count)] : LeadSet.Twelve))
                     .Chunk(options.BatchSize)];
@@ -68,7 +45,7 @@ public static class EcgTraining
                 model.train();
                 return loss;
             },
-            progress, cancellation: cancellation);
+            "validation BCE", cancellation: cancellation);
     }
 
     /// <summary>Class probabilities of each example's first window, with <paramref name="set"/> as the leads present.</summary>

@@ -7,9 +7,6 @@ internal static partial class ForecastLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Read {Path}: {Rows} rows, {Columns} variates; {Protocol} split: train {Train}, validation {Validation}, test {Test} rows")]
     public static partial void LogSeries(this ILogger logger, string path, int rows, int columns, string protocol, int train, int validation, int test);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Fitted {Model}: {Epochs} epochs, best validation MSE {Best:F4}, stopped early {StoppedEarly}")]
-    public static partial void LogFitted(this ILogger logger, string model, int epochs, double best, bool stoppedEarly);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Horizon {Horizon}: {Model} test MSE {Mse:F4} MAE {Mae:F4}")]
     public static partial void LogScore(this ILogger logger, int horizon, string model, double mse, double mae);
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Mamba.Core.Checkpoints;
 using Mamba.Core.Training;
 using Mamba.Forecasting.Data;
 using Mamba.Forecasting.Models;
@@ -52,7 +51,7 @@ internal sealed class ForecastPipeline(JobContext context, ForecastOptions optio
         var spec = new ForecastModelSpec(data.Lookback, horizon, data.InputColumns.Length, data.OutputPositions, options.Model, options.Baselines);
         var factory = context.Exports.Get<IModelFactory>(modelType) as IModelFactory<ForecastModelSpec>
             ?? throw new JobOptionsException("options.model.type", $"'{modelType}' does not build forecasting models");
-        random.manual_seed(options.Training.Seed + horizon);
+        random.manual_seed(options.Training.SeedFor(horizon));
         var model = factory.Create(spec) as nn.Module<Tensor, Tensor>
             ?? throw new JobOptionsException("options.model.type", $"'{modelType}' builds a module that does not map a tensor to a tensor");
         string name = $"{modelType}-h{horizon}";
@@ -61,22 +60,20 @@ internal sealed class ForecastPipeline(JobContext context, ForecastOptions optio
 
         if (options.Model.Weights is { } weights)
         {
-            string folder = Path.Combine(context.ResolvePath(weights), "models", name);
-            var config = ModelCheckpoint.LoadConfig<SavedForecaster>(folder);
-            if (config.Lookback != saved.Lookback || config.Variates != saved.Variates || !config.Outputs.SequenceEqual(saved.Outputs))
-                throw new JobOptionsException("options.model.weights",
-                    $"{folder} was fitted for lookback {config.Lookback} on {config.Variates} variates forecasting [{string.Join(", ", config.Outputs)}]; this job has lookback {saved.Lookback}, {saved.Variates} variates, [{string.Join(", ", saved.Outputs)}]");
-            ModelCheckpoint.LoadWeights(model, Path.Combine(folder, "model.safetensors"));
-            model.eval();
-            return (model, new FitReport(modelType, horizon, null, 0, false, 0, Loaded: true));
+            var (loaded, _) = context.Models.Load<SavedForecaster, nn.Module<Tensor, Tensor>>(weights, name, config =>
+            {
+                if (config.Lookback != saved.Lookback || config.Variates != saved.Variates || !config.Outputs.SequenceEqual(saved.Outputs))
+                    throw new JobOptionsException("options.model.weights",
+                        $"{weights}: model {name} was fitted for lookback {config.Lookback} on {config.Variates} variates forecasting [{string.Join(", ", config.Outputs)}]; this job has lookback {saved.Lookback}, {saved.Variates} variates, [{string.Join(", ", saved.Outputs)}]");
+                return model;
+            });
+            loaded.eval();
+            return (loaded, new FitReport(modelType, horizon, null, 0, false, 0, Loaded: true));
         }
 
         var clock = Stopwatch.StartNew();
-        var result = Train(model, data, horizon, Path.Combine(context.CheckpointDirectory, name), name, cancellation);
-        string output = Path.Combine(context.Artifacts.Directory, "models", name);
-        ModelCheckpoint.Save(output, model, saved);
-        context.Artifacts.Record($"models/{name}/model.safetensors");
-        context.Artifacts.Record($"models/{name}/config.json");
+        var result = Train(model, data, horizon, name, cancellation);
+        context.Models.Save(name, model, saved);
         return (model, new FitReport(modelType, horizon, result.BestValidationMetric, result.EpochsRun, result.StoppedEarly, clock.Elapsed.TotalSeconds, Loaded: false));
     }
 
@@ -93,28 +90,17 @@ internal sealed class ForecastPipeline(JobContext context, ForecastOptions optio
         return all;
     }
 
-    private TrainingResult Train(nn.Module<Tensor, Tensor> model, ForecastDataset data, int horizon, string checkpoints, string name, CancellationToken cancellation)
+    private TrainingResult Train(nn.Module<Tensor, Tensor> model, ForecastDataset data, int horizon, string name, CancellationToken cancellation)
     {
         using var train = data.Windows(data.Splits.Train, horizon, "train");
         using var validation = data.Windows(data.Splits.Validation, horizon, "validation");
         var training = options.Training;
-        var trainer = new Trainer(new TrainerOptions
-        {
-            Epochs = training.Epochs,
-            LearningRate = training.LearningRate,
-            MinLearningRate = training.LearningRate * 0.01,
-            WeightDecay = 0,
-            Beta2 = 0.999,
-            EarlyStoppingPatience = training.Patience,
-            RestoreBestWeights = true,
-            Seed = training.Seed + horizon,
-        });
         int batchesPerEpoch = (train.Count + training.BatchSize - 1) / training.BatchSize;
 
         IReadOnlyList<Tensor> Batches(int epoch)
         {
             // A pure function of the epoch, so a resumed run replays the same order.
-            var order = randperm(train.Count, generator: new Generator((ulong)(training.Seed * 1000 + epoch)));
+            var order = randperm(train.Count, generator: new Generator((ulong)training.SeedFor(horizon, epoch)));
             return [.. Enumerable.Range(0, batchesPerEpoch).Select(b => order[(b * training.BatchSize)..Math.Min(train.Count, (b + 1) * training.BatchSize)].MoveToOuterDisposeScope())];
         }
 
@@ -124,18 +110,10 @@ internal sealed class ForecastPipeline(JobContext context, ForecastOptions optio
             return nn.functional.mse_loss(forecast, validation.Targets).item<float>();
         }
 
-        using var bar = context.Progress.Start($"{name}", (double)batchesPerEpoch * training.Epochs);
-        var progress = bar.ForTraining("val mse");
-        var result = trainer.Fit(
-            model,
-            Batches,
+        var result = context.Training.Fit(name, model, training, Batches,
             batch => nn.functional.mse_loss(model.forward(train.Inputs.index_select(0, batch)), train.Targets.index_select(0, batch)),
-            Validate,
-            progress,
-            checkpoints,
-            cancellation);
+            Validate, "val mse", training.SeedFor(horizon), cancellation);
         model.eval();
-        context.Logger.LogFitted(name, result.EpochsRun, result.BestValidationMetric ?? double.NaN, result.StoppedEarly);
         return result;
     }
 }

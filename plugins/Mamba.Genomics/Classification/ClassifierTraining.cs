@@ -1,54 +1,28 @@
 using Mamba.Core.Training;
+using Mamba.Sdk.Training;
 using Mamba.Genomics.Tokens;
 using static TorchSharp.torch;
 
 namespace Mamba.Genomics.Classification;
 
-/// <summary>Fine-tuning settings of a <see cref="SequenceClassifier"/>.</summary>
-public sealed record ClassifierTrainingOptions
-{
-    /// <summary>Epochs at most.</summary>
-    public int Epochs { get; init; } = 20;
-
-    /// <summary>Sequences per batch.</summary>
-    public int BatchSize { get; init; } = 32;
-
-    /// <summary>Peak learning rate.</summary>
-    public double LearningRate { get; init; } = 1e-3;
-
-    /// <summary>Epochs without a better validation loss before stopping.</summary>
-    public int Patience { get; init; } = 5;
-
-    /// <summary>Seed of shuffling and dropout.</summary>
-    public int Seed { get; init; }
-}
-
 /// <summary>Fine-tuning with cross-entropy; the weights of the epoch with the best validation loss are kept.</summary>
 public static class ClassifierTraining
 {
-    /// <summary>Trains <paramref name="model"/> on <paramref name="train"/>, selecting on <paramref name="validation"/> loss.</summary>
-    public static TrainingResult Fit(SequenceClassifier model, IReadOnlyList<LabelledSequence> train, IReadOnlyList<LabelledSequence> validation, ClassifierTrainingOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    /// <summary>
+    /// Trains <paramref name="model"/> as fit <paramref name="name"/> of <paramref name="training"/> on
+    /// <paramref name="train"/>, selecting on <paramref name="validation"/> loss.
+    /// </summary>
+    public static TrainingResult Fit(TrainingRun training, string name, SequenceClassifier model, IReadOnlyList<LabelledSequence> train, IReadOnlyList<LabelledSequence> validation, GenomicsClassifyOptions options, CancellationToken cancellation)
     {
+        ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(validation);
         ArgumentNullException.ThrowIfNull(options);
-        int batches = (train.Count + options.BatchSize - 1) / options.BatchSize;
-        var trainer = new Trainer(new TrainerOptions
-        {
-            Epochs = options.Epochs,
-            LearningRate = options.LearningRate,
-            MinLearningRate = options.LearningRate / 20,
-            WarmupSteps = batches,
-            WeightDecay = 0.01,
-            EarlyStoppingPatience = options.Patience,
-            RestoreBestWeights = true,
-            Seed = options.Seed,
-        });
-        return trainer.Fit<LabelledSequence[]>(model,
+        return training.Fit<LabelledSequence[]>(name, model, options,
             epoch =>
             {
-                var random = new Random(DerivedSeed.Of(options.Seed, epoch));
+                var random = new Random(options.SeedFor(epoch));
                 return [.. train.OrderBy(_ => random.Next()).Chunk(options.BatchSize)];
             },
             batch =>
@@ -57,7 +31,7 @@ public static class ClassifierTraining
                 return nn.functional.cross_entropy(model.forward(tokens), labels);
             },
             () => Loss(model, validation, options.BatchSize),
-            progress, cancellation: cancellation);
+            cancellation: cancellation);
     }
 
     /// <summary>Class probabilities (N, classes) of <paramref name="sequences"/>, in order.</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Mamba.Core.Checkpoints;
 using Mamba.Genomics.Classification;
 using Mamba.Genomics.Models;
 using Mamba.Genomics.Training;
@@ -32,7 +31,7 @@ public sealed class ClassifyTask : SequenceJobTask
         var set = c.Source == ClassificationSource.PromoterWindows
             ? LabelledSequences.FromPromoterWindows(records, c.WindowLength, source)
             : LabelledSequences.FromLabelledFasta(records, source);
-        var split = LabelledSequences.Split(set, c.TrainFraction, c.ValidationFraction, options.Training.Seed);
+        var split = LabelledSequences.Split(set, c.TrainFraction, c.ValidationFraction, c.Seed);
         context.Logger.LogClassificationData(split.Train.Length, split.Validation.Length, split.Test.Length, set.DroppedDuplicates, split.Groups);
         if (split.Validation.Length == 0 || split.Test.Length == 0)
             throw new JobOptionsException("options.classify", $"{split.Groups} groups leave no validation or test sequences; use more data or larger shares");
@@ -45,38 +44,21 @@ public sealed class ClassifyTask : SequenceJobTask
         string kmerName = FormattableString.Invariant($"k-mer logistic regression (k ≤ {kmer.MaxK}, L2 {kmer.Penalty})");
         context.Logger.LogClassification(kmerName, kmerScores.Accuracy, kmerScores.Mcc);
 
-        random.manual_seed(options.Training.Seed);
+        random.manual_seed(c.Seed);
         var encoder = GenomicsPipeline.CreateOrLoad(context, options.Model);
         using var classifier = new SequenceClassifier(encoder, classes, c.Dropout, c.RcConjoin);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (c.PretrainEpochs > 0)
         {
-            int window = split.Train.Min(s => s.Tokens.Length);
-            int steps = (split.Train.Length + c.BatchSize - 1) / c.BatchSize;
-            using var pretrainBar = context.Progress.Start("pretrain on the training split", c.PretrainEpochs * steps);
-            Pretraining.Fit(encoder, [.. split.Train.Select(s => s.Tokens)], [.. split.Validation.SelectMany(s => s.Tokens)], new PretrainingOptions
-            {
-                Window = window,
-                BatchSize = c.BatchSize,
-                StepsPerEpoch = steps,
-                Epochs = c.PretrainEpochs,
-                LearningRate = options.Training.LearningRate,
-                MaskRate = options.Training.MaskRate,
-                ValidationBases = options.Training.ValidationBases,
-                Seed = options.Training.Seed,
-            }, pretrainBar.ForTraining("validation bits/base"), cancellation);
+            // The model's own objective on the training split's sequences, one epoch a pass over them.
+            var pretraining = (GenomicsTrainingOptions)options.Training.Copy();
+            pretraining.Window = split.Train.Min(s => s.Tokens.Length);
+            pretraining.BatchSize = c.BatchSize;
+            pretraining.StepsPerEpoch = (split.Train.Length + c.BatchSize - 1) / c.BatchSize;
+            pretraining.Epochs = c.PretrainEpochs;
+            Pretraining.Fit(context.Training, "pretrain", encoder, [.. split.Train.Select(s => s.Tokens)], [.. split.Validation.SelectMany(s => s.Tokens)], pretraining, cancellation);
         }
-        using (var bar = context.Progress.Start("classify", c.Epochs * ((split.Train.Length + c.BatchSize - 1) / c.BatchSize)))
-        {
-            ClassifierTraining.Fit(classifier, split.Train, split.Validation, new ClassifierTrainingOptions
-            {
-                Epochs = c.Epochs,
-                BatchSize = c.BatchSize,
-                LearningRate = c.LearningRate,
-                Patience = c.Patience,
-                Seed = options.Training.Seed,
-            }, bar.ForTraining(), cancellation);
-        }
+        ClassifierTraining.Fit(context.Training, "classify", classifier, split.Train, split.Validation, c, cancellation);
         double seconds = clock.Elapsed.TotalSeconds;
         var probabilities = ClassifierTraining.Probabilities(classifier, split.Test, c.BatchSize);
         int[] predicted = ClassifierTraining.Predict(probabilities);
@@ -85,9 +67,7 @@ public sealed class ClassifyTask : SequenceJobTask
         string mambaName = FormattableString.Invariant($"Mamba classifier ({spec.Layers}, d_model {spec.ModelDim}{(spec.ReverseComplementEquivariant ? ", RCPS" : "")}{(c.RcConjoin ? ", RC conjoin" : "")}{(options.Model.Weights is not null ? ", pretrained" : c.PretrainEpochs > 0 ? ", pretrained on the training split" : ", from scratch")})");
         context.Logger.LogClassification(mambaName, mambaScores.Accuracy, mambaScores.Mcc);
 
-        string folder = Path.Combine(context.Artifacts.Directory, "classifier");
-        ModelCheckpoint.Save(folder, classifier, new SavedClassifier(spec, [.. set.Classes], c.RcConjoin));
-        context.Artifacts.Record(Path.Combine("classifier", "model.safetensors"));
+        context.Models.Save("classifier", classifier, new SavedClassifier(spec, [.. set.Classes], c.RcConjoin));
         var columns = new List<ParquetColumn>
         {
             new("id", split.Test.Select(s => s.Id).ToArray()),

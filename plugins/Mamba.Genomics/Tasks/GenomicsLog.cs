@@ -10,9 +10,6 @@ internal static partial class GenomicsLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Objective} {Layers}, d_model {ModelDim}, RCPS {Rcps}: {Parameters} parameters")]
     public static partial void LogModel(this ILogger logger, string objective, string layers, int modelDim, bool rcps, long parameters);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pretrained {Steps} steps in {Seconds:F0} s; best validation {Bits:F4} bits/base (epoch {Epoch})")]
-    public static partial void LogPretrained(this ILogger logger, long steps, double seconds, double bits, int epoch);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "{Model}: {Bits:F4} bits/base over {Bases} test bases")]
     public static partial void LogBitsPerBase(this ILogger logger, string model, double bits, long bases);
 

@@ -1,4 +1,3 @@
-using Mamba.Core.Checkpoints;
 using Mamba.Genomics.Data;
 using Mamba.Genomics.Models;
 using Mamba.Genomics.Tokens;
@@ -31,7 +30,7 @@ public sealed record RecordRegions(string Id, int[] Tokens, int TrainEnd, int Va
 /// <summary>What the genomics tasks share: reading sequences, building, loading and saving models.</summary>
 internal static class GenomicsPipeline
 {
-    public const string ModelFolder = "model";
+    public const string ModelName = "language-model";
 
     /// <summary>Every record of <c>data.sequences</c>; an empty file or record is an error naming it.</summary>
     public static async Task<List<SequenceRecord>> ReadRecordsAsync(JobContext context, GenomicsDataOptions data, CancellationToken cancellation)
@@ -62,10 +61,7 @@ internal static class GenomicsPipeline
         DnaLanguageModel model;
         if (options.Weights is { } weights)
         {
-            string folder = Path.Combine(context.ResolvePath(weights), ModelFolder);
-            var spec = ModelCheckpoint.LoadConfig<DnaModelSpec>(folder);
-            model = Build(spec, "options.model.weights");
-            ModelCheckpoint.LoadWeights(model, Path.Combine(folder, "model.safetensors"));
+            model = context.Models.Load<DnaModelSpec, DnaLanguageModel>(weights, ModelName, spec => Build(spec, "options.model.weights")).Model;
         }
         else
         {
@@ -91,13 +87,8 @@ internal static class GenomicsPipeline
         return model;
     }
 
-    /// <summary>Saves <paramref name="model"/> under <c>model/</c> in the run folder, with its shape as config.</summary>
-    public static void Save(JobContext context, DnaLanguageModel model)
-    {
-        string folder = Path.Combine(context.Artifacts.Directory, ModelFolder);
-        ModelCheckpoint.Save(folder, model, model.Spec);
-        context.Artifacts.Record(Path.Combine(ModelFolder, "model.safetensors"));
-    }
+    /// <summary>Saves <paramref name="model"/> as the run's language model, with its shape as config.</summary>
+    public static void Save(JobContext context, DnaLanguageModel model) => context.Models.Save(ModelName, model, model.Spec);
 
     private static DnaLanguageModel Build(DnaModelSpec spec, string key)
     {

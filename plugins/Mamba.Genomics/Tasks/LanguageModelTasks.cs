@@ -33,32 +33,12 @@ public sealed class PretrainTask : SequenceJobTask
         var validation = regions.SelectMany(r => r.Validation).Take(t.ValidationBases).ToArray();
         if (validation.Length == 0) throw new JobOptionsException("options.data.validationFraction", "the validation regions are empty; pretraining selects its best epoch on them");
 
-        using var model = GenomicsPipeline.CreateOrLoad(context, options.Model);
+        // Seeded first: the seed fixes the initial weights too.
         random.manual_seed(t.Seed);
-        var curve = new List<TrainingProgress>();
+        using var model = GenomicsPipeline.CreateOrLoad(context, options.Model);
         var clock = Stopwatch.StartNew();
-        TrainingResult result;
-        using (var bar = context.Progress.Start("pretrain", t.Epochs * t.StepsPerEpoch))
-        {
-            var barProgress = bar.ForTraining("validation bits/base");
-            result = Pretraining.Fit(model, train, validation, new PretrainingOptions
-            {
-                Window = t.Window,
-                BatchSize = t.BatchSize,
-                StepsPerEpoch = t.StepsPerEpoch,
-                Epochs = t.Epochs,
-                LearningRate = t.LearningRate,
-                MaskRate = t.MaskRate,
-                ValidationBases = t.ValidationBases,
-                Seed = t.Seed,
-            }, new Relay(p =>
-            {
-                barProgress.Report(p);
-                if (p.ValidationMetric is not null) curve.Add(p);
-            }), cancellation);
-        }
+        var result = Pretraining.Fit(context.Training, "pretrain", model, train, validation, t, cancellation);
         double seconds = clock.Elapsed.TotalSeconds;
-        context.Logger.LogPretrained(result.Steps, seconds, result.BestValidationMetric ?? double.NaN, result.BestEpoch ?? 0);
         GenomicsPipeline.Save(context, model);
         await context.Artifacts.WriteJsonAsync("metrics.json", new
         {
@@ -68,16 +48,12 @@ public sealed class PretrainTask : SequenceJobTask
             trainingSeconds = seconds,
             bestValidationBitsPerBase = result.BestValidationMetric,
             result.BestEpoch,
-            validationCurve = curve.Select(p => new { p.Epoch, p.Step, bitsPerBase = p.ValidationMetric }),
+            validationCurve = result.History.Select(e => new { e.Epoch, e.Step, bitsPerBase = e.Validation }),
         }, cancellation);
         await context.Artifacts.WriteChartAsync("validation.png", new LineChart($"Pretraining on {Path.GetFileName(options.Data.Sequences)}", "step", "validation bits per base",
-            [new LineSeries(model.Spec.Layers, [.. curve.Select(p => (double)p.Step)], [.. curve.Select(p => p.ValidationMetric!.Value)])]), cancellation);
+            [new LineSeries(model.Spec.Layers, [.. result.History.Select(e => (double)e.Step)], [.. result.History.Select(e => e.Validation)])]), cancellation);
     }
 
-    private sealed class Relay(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
 }
 
 /// <summary>

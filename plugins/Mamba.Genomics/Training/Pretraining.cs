@@ -1,39 +1,12 @@
 using Mamba.Core.Blocks;
 using Mamba.Core.Models;
 using Mamba.Core.Training;
+using Mamba.Sdk.Training;
 using Mamba.Genomics.Models;
 using Mamba.Genomics.Tokens;
 using static TorchSharp.torch;
 
 namespace Mamba.Genomics.Training;
-
-/// <summary>Pretraining settings (causal or masked, as the model's objective says).</summary>
-public sealed record PretrainingOptions
-{
-    /// <summary>Bases per training window (a causal window gets a BOS token in front).</summary>
-    public int Window { get; init; } = 1024;
-
-    /// <summary>Windows per batch.</summary>
-    public int BatchSize { get; init; } = 16;
-
-    /// <summary>Optimizer steps per epoch (windows are random crops, new each epoch).</summary>
-    public int StepsPerEpoch { get; init; } = 100;
-
-    /// <summary>Epochs; validation after each.</summary>
-    public int Epochs { get; init; } = 5;
-
-    /// <summary>Peak learning rate (AdamW, warm-up then cosine to a tenth).</summary>
-    public double LearningRate { get; init; } = 2e-3;
-
-    /// <summary>Masked objective: share of bases selected for prediction.</summary>
-    public double MaskRate { get; init; } = 0.15;
-
-    /// <summary>Validation: bases scored per validation pass (causal: streamed; masked: fixed crops).</summary>
-    public int ValidationBases { get; init; } = 65_536;
-
-    /// <summary>Seed of crops, masks and initialisation.</summary>
-    public int Seed { get; init; }
-}
 
 /// <summary>
 /// Pretraining of a <see cref="DnaLanguageModel"/> on random crops of long sequences: next-base prediction for a causal
@@ -44,9 +17,13 @@ public static class Pretraining
 {
     private const long Ignore = -100;
 
-    /// <summary>Trains <paramref name="model"/> on crops of <paramref name="train"/>, validating on <paramref name="validation"/>.</summary>
-    public static TrainingResult Fit(DnaLanguageModel model, IReadOnlyList<int[]> train, int[] validation, PretrainingOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    /// <summary>
+    /// Trains <paramref name="model"/> as fit <paramref name="name"/> of <paramref name="training"/> on crops of
+    /// <paramref name="train"/>, validating (bits per base) on <paramref name="validation"/>.
+    /// </summary>
+    public static TrainingResult Fit(TrainingRun training, string name, DnaLanguageModel model, IReadOnlyList<int[]> train, int[] validation, GenomicsTrainingOptions options, CancellationToken cancellation)
     {
+        ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(validation);
@@ -54,26 +31,17 @@ public static class Pretraining
         var crops = new CropSampler(train, options.Window);
         bool causal = model.Spec.Objective == Objective.Causal;
         var validationCrops = causal ? null : MaskedValidationSet(validation, options);
-        var trainer = new Trainer(new TrainerOptions
-        {
-            Epochs = options.Epochs,
-            LearningRate = options.LearningRate,
-            MinLearningRate = options.LearningRate / 10,
-            WarmupSteps = Math.Min(200, options.StepsPerEpoch),
-            WeightDecay = 0.1,
-            Seed = options.Seed,
-        });
-        return trainer.Fit<int[][]>(model,
+        return training.Fit<int[][]>(name, model, options,
             epoch =>
             {
-                var random = new Random(DerivedSeed.Of(options.Seed, epoch));
+                var random = new Random(options.SeedFor(epoch));
                 return [.. Enumerable.Range(0, options.StepsPerEpoch).Select(_ => Enumerable.Range(0, options.BatchSize).Select(_ => crops.Next(random)).ToArray())];
             },
-            batch => causal ? CausalLoss(model.Causal, batch) : MaskedLoss(model, batch, new Random(DerivedSeed.Of(options.Seed, batch[0].Length, batch[0][0], batch[^1][^1])), options.MaskRate),
+            batch => causal ? CausalLoss(model.Causal, batch) : MaskedLoss(model, batch, new Random(options.SeedFor(batch[0].Length, batch[0][0], batch[^1][^1])), options.MaskRate),
             () => causal
                 ? BitsPerBase(model.Causal, validation.AsSpan(0, Math.Min(validation.Length, options.ValidationBases)).ToArray(), 4096).BitsPerBase
                 : MaskedBitsPerBase(model, validationCrops!),
-            progress, cancellation: cancellation);
+            "validation bits/base", cancellation: cancellation);
     }
 
     /// <summary>Next-base cross-entropy of windows (each predicted from a BOS token and the bases before it).</summary>
@@ -187,11 +155,11 @@ public static class Pretraining
         return nats / Math.Max(1, scored) / Math.Log(2);
     }
 
-    private static List<(Tensor Inputs, Tensor Targets)> MaskedValidationSet(int[] validation, PretrainingOptions options)
+    private static List<(Tensor Inputs, Tensor Targets)> MaskedValidationSet(int[] validation, GenomicsTrainingOptions options)
     {
         int window = Math.Min(options.Window, validation.Length);
         if (window < 1) throw new ArgumentException("the validation region is empty", nameof(validation));
-        var random = new Random(options.Seed + 1);
+        var random = new Random(options.SeedFor(-1));
         var windows = new List<int[]>();
         for (int start = 0; start + window <= validation.Length && windows.Count * window < options.ValidationBases; start += window)
             windows.Add(validation[start..(start + window)]);

@@ -1,4 +1,3 @@
-using Mamba.Core.Checkpoints;
 using Mamba.Graphs.Data;
 using Mamba.Graphs.Features;
 using Mamba.Graphs.Models;
@@ -14,7 +13,7 @@ public sealed record SavedGmn(string[] Classes, long FeatureDim, int Seed, GmnOp
 /// <summary>What the graph tasks share: read the graph, compute its features, fit or load GMN.</summary>
 internal sealed class GraphPipeline : IDisposable
 {
-    private const string ModelFolder = "model";
+    private const string ModelName = "gmn";
     private readonly JobContext context;
     private readonly GraphJobOptions options;
 
@@ -47,31 +46,25 @@ internal sealed class GraphPipeline : IDisposable
         int seed = options.Training.Seed;
         if (options.Model.Weights is { } weights)
         {
-            string folder = Path.Combine(context.ResolvePath(weights), ModelFolder);
-            var saved = ModelCheckpoint.LoadConfig<SavedGmn>(folder);
-            if (!saved.Classes.SequenceEqual(Graph.Classes) || saved.FeatureDim != Features.shape[1])
-                throw new JobOptionsException("options.model.weights",
-                    $"{folder} was trained for classes [{string.Join(", ", saved.Classes)}] on {saved.FeatureDim} features; this graph has [{string.Join(", ", Graph.Classes)}] and {Features.shape[1]}");
-            var loaded = new GraphMambaNetwork(saved.FeatureDim, saved.Classes.Length, saved.Model);
-            ModelCheckpoint.LoadWeights(loaded, Path.Combine(folder, "model.safetensors"));
-            return loaded;
+            return context.Models.Load<SavedGmn, GraphMambaNetwork>(weights, ModelName, saved =>
+            {
+                if (!saved.Classes.SequenceEqual(Graph.Classes) || saved.FeatureDim != Features.shape[1])
+                    throw new JobOptionsException("options.model.weights",
+                        $"{weights}: GMN was trained for classes [{string.Join(", ", saved.Classes)}] on {saved.FeatureDim} features; this graph has [{string.Join(", ", Graph.Classes)}] and {Features.shape[1]}");
+                return new GraphMambaNetwork(saved.FeatureDim, saved.Classes.Length, saved.Model);
+            }).Model;
         }
         var split = NodeSplit.For(Graph, options.Split, seed);
-        using var bar = context.Progress.Start("gmn", options.Training.Epochs);
-        var (model, result) = Classification.TrainGmn(split, seed, bar.ForTraining(), cancellation);
+        var (model, _) = Classification.TrainGmn(context.Training, ModelName, split, seed, cancellation);
         using var predictions = Classification.PredictGmn(model, seed);
         double validation = predictions.Accuracy(Graph, split.Validation), test = predictions.Accuracy(Graph, split.Test);
         context.Logger.LogRun(1, seed, "gmn", validation, test);
         return model;
     }
 
-    /// <summary>Saves the model under <c>model/</c> in the run folder, with its config.</summary>
-    public void Save(GraphMambaNetwork model)
-    {
-        string folder = Path.Combine(context.Artifacts.Directory, ModelFolder);
-        ModelCheckpoint.Save(folder, model, new SavedGmn([.. Graph.Classes], Features.shape[1], options.Training.Seed, options.Model, options.Features));
-        context.Artifacts.Record(Path.Combine(ModelFolder, "model.safetensors"));
-    }
+    /// <summary>Saves the model as the run's GMN, with its config.</summary>
+    public void Save(GraphMambaNetwork model) =>
+        context.Models.Save(ModelName, model, new SavedGmn([.. Graph.Classes], Features.shape[1], options.Training.Seed, options.Model, options.Features));
 
     public void Dispose()
     {

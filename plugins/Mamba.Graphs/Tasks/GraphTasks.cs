@@ -53,12 +53,12 @@ public sealed class EvaluateTask : GraphJobTask
                 var split = NodeSplit.For(graph, options.Split, seed);
                 var scores = new Dictionary<string, NodeResult>();
 
-                var (gmn, gmnFit) = pipeline.Classification.TrainGmn(split, seed, null, cancellation);
+                var (gmn, gmnFit) = pipeline.Classification.TrainGmn(context.Training, $"gmn-run{run + 1}", split, seed, cancellation);
                 using (gmn)
                 using (var predictions = pipeline.Classification.PredictGmn(gmn, seed))
                     scores["gmn"] = new NodeResult("gmn", predictions.Accuracy(graph, split.Validation), predictions.Accuracy(graph, split.Test), gmnFit.EpochsRun);
 
-                var (gcn, gcnFit) = pipeline.Classification.RunGcn(split, seed, cancellation);
+                var (gcn, gcnFit) = pipeline.Classification.RunGcn(context.Training, $"gcn-run{run + 1}", split, seed, cancellation);
                 using (gcn)
                     scores["gcn"] = new NodeResult("gcn", gcn.Accuracy(graph, split.Validation), gcn.Accuracy(graph, split.Test), gcnFit.EpochsRun);
 

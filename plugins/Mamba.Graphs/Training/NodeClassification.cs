@@ -1,4 +1,5 @@
 using Mamba.Core.Training;
+using Mamba.Sdk.Training;
 using Mamba.Graphs.Data;
 using Mamba.Graphs.Models;
 using static TorchSharp.torch;
@@ -53,9 +54,13 @@ public sealed class NodeClassification(Graph graph, Tensor features, int laplaci
         return new GraphMambaNetwork(features.shape[1], Classes, options.Model);
     }
 
-    /// <summary>Trains GMN on <paramref name="split"/>; the returned model holds the best validation epoch's weights.</summary>
-    public (GraphMambaNetwork Model, TrainingResult Result) TrainGmn(NodeSplit split, int seed, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    /// <summary>
+    /// Trains GMN on <paramref name="split"/> as fit <paramref name="name"/> of <paramref name="training"/>; the
+    /// returned model holds the best validation epoch's weights.
+    /// </summary>
+    public (GraphMambaNetwork Model, TrainingResult Result) TrainGmn(TrainingRun training, string name, NodeSplit split, int seed, CancellationToken cancellation)
     {
+        ArgumentNullException.ThrowIfNull(training);
         var model = CreateGmn(seed);
         using var train = tensor(split.Train.Select(i => (long)i).ToArray());
         using var trainLabels = tensor(split.Train.Select(i => (long)graph.Labels[i]).ToArray());
@@ -65,10 +70,10 @@ public sealed class NodeClassification(Graph graph, Tensor features, int laplaci
         try
         {
             // One full-batch step per epoch: the epoch is the batch.
-            var result = new Trainer(TrainerOptions(seed)).Fit<int>(model, epoch => [epoch], epoch =>
+            var result = training.Fit<int>(name, model, options.Training, epoch => [epoch], epoch =>
             {
                 // Not disposed here: backward reads the index tensors after this returns; the trainer's step scope owns them.
-                var rng = new Random(unchecked(seed * 1_000_003 + epoch));
+                var rng = new Random(DerivedSeed.Of(seed, epoch));
                 var sample = new TokenTensors(NeighbourhoodTokens.Sample(graph, options.Model.WalkLength, options.Model.WalksPerLength, rng.Next()));
                 var order = DegreeOrder(rng);
                 var flipped = FlipLaplacianSigns(rng);
@@ -79,7 +84,7 @@ public sealed class NodeClassification(Graph graph, Tensor features, int laplaci
                 using var scope = NewDisposeScope();
                 var probabilities = AverageProbabilities(model, evaluationSamples).Probabilities;
                 return nn.functional.nll_loss(probabilities.index_select(0, validation).clamp_min(Scalars.Tiny).log(), validationLabels).item<float>();
-            }, progress, cancellation: cancellation);
+            }, seed: seed, cancellation: cancellation);
             return (model, result);
         }
         finally
@@ -105,23 +110,24 @@ public sealed class NodeClassification(Graph graph, Tensor features, int laplaci
         }
     }
 
-    /// <summary>Trains the GCN baseline and returns its predictions for every node.</summary>
-    public (NodePredictions Predictions, TrainingResult Result) RunGcn(NodeSplit split, int seed, CancellationToken cancellation)
+    /// <summary>Trains the GCN baseline as fit <paramref name="name"/> of <paramref name="training"/> and returns its predictions for every node.</summary>
+    public (NodePredictions Predictions, TrainingResult Result) RunGcn(TrainingRun training, string name, NodeSplit split, int seed, CancellationToken cancellation)
     {
+        ArgumentNullException.ThrowIfNull(training);
         random.manual_seed(seed);
         using var model = new Gcn(features.shape[1], options.Baselines.GcnHidden, Classes, options.Baselines.GcnDropout);
         using var train = tensor(split.Train.Select(i => (long)i).ToArray());
         using var trainLabels = tensor(split.Train.Select(i => (long)graph.Labels[i]).ToArray());
         using var validation = tensor(split.Validation.Select(i => (long)i).ToArray());
         using var validationLabels = tensor(split.Validation.Select(i => (long)graph.Labels[i]).ToArray());
-        var result = new Trainer(TrainerOptions(seed)).Fit<int>(model, epoch => [epoch],
+        var result = training.Fit<int>(name, model, options.Training, epoch => [epoch],
             _ => nn.functional.cross_entropy(model.Forward(features, adjacency).Logits.index_select(0, train), trainLabels),
             () =>
             {
                 using var scope = NewDisposeScope();
                 return nn.functional.cross_entropy(model.Forward(features, adjacency).Logits.index_select(0, validation), validationLabels).item<float>();
             },
-            cancellation: cancellation);
+            seed: seed, cancellation: cancellation);
         model.eval();
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -141,19 +147,6 @@ public sealed class NodeClassification(Graph graph, Tensor features, int laplaci
 
     /// <inheritdoc/>
     public void Dispose() => adjacency.Dispose();
-
-    private TrainerOptions TrainerOptions(int seed) => new()
-    {
-        Epochs = options.Training.Epochs,
-        LearningRate = options.Training.LearningRate,
-        MinLearningRate = options.Training.LearningRate / 10,
-        WarmupSteps = Math.Min(10, options.Training.Epochs / 10),
-        WeightDecay = options.Training.WeightDecay,
-        Beta2 = 0.999,
-        EarlyStoppingPatience = options.Training.Patience,
-        RestoreBestWeights = true,
-        Seed = seed,
-    };
 
     /// <summary>The first <paramref name="count"/> evaluation samples of <paramref name="seed"/> (fixed, unlike training's).</summary>
     private List<(TokenTensors Sample, Tensor Order)> EvaluationSamples(int seed, int count)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Mamba.Core.Checkpoints;
 using Mamba.Core.Training;
 using Mamba.Retrieval.Data;
 using Mamba.Retrieval.Dense;
@@ -44,7 +43,7 @@ public sealed record HybridSearch(FusionMethod Method, double DenseWeight, strin
 /// <summary>What the retrieval tasks share: the data, training pairs, the encoder, encoding and ranking.</summary>
 internal static class RetrievalPipeline
 {
-    public const string ModelFolder = "model";
+    public const string ModelName = "encoder";
 
     /// <summary>The evaluation set and the unlabelled paragraphs inverse-cloze training may use.</summary>
     public static async Task<(RetrievalSet Set, List<Passage> Training)> LoadAsync(JobContext context, RetrievalJobOptions options, CancellationToken cancellation)
@@ -127,7 +126,7 @@ internal static class RetrievalPipeline
         IReadOnlyList<TrainingTriple> OfEpoch(int epoch)
         {
             if (cache.TryGetValue(epoch, out var cached)) return cached;
-            var pairs = InverseCloze.Pairs(paragraphs, new Random(DerivedSeed.Of(t.Seed, epoch)), t.KeepSentence);
+            var pairs = InverseCloze.Pairs(paragraphs, new Random(t.SeedFor(epoch)), t.KeepSentence);
             List<TrainingTriple> triples = [.. pairs.Select(p => new TrainingTriple(p.Sentence, p.Context,
                 bm25?.Search(p.Sentence, 5).Where(h => h.Id != p.Id).Select(h => corpus[h.Id].Text).FirstOrDefault()))];
             cache.Clear();
@@ -170,10 +169,7 @@ internal static class RetrievalPipeline
         }
         var encoder = new DenseEncoder(Spec(context, options.Model));
         if (t.PretrainSteps > 0)
-        {
-            using var bar = context.Progress.Start("pretrain", t.PretrainSteps);
-            ContrastiveTraining.Pretrain(encoder, [.. trainingParagraphs.Select(p => p.Text)], t.PretrainSteps, t.BatchSize, options.Model.MaxTokens, t.LearningRate, t.Seed, bar.ForTraining(), cancellation);
-        }
+            ContrastiveTraining.Pretrain(context.Training, "pretrain", encoder, [.. trainingParagraphs.Select(p => p.Text)], t.PretrainSteps, options.Model.MaxTokens, t, cancellation);
         double Validate()
         {
             double total = 0;
@@ -187,10 +183,7 @@ internal static class RetrievalPipeline
             encoder.train();
             return total / Math.Max(1, batches);
         }
-        using (var bar = context.Progress.Start("encoder", t.Epochs * Math.Max(1, triplesOfEpoch(1).Count / t.BatchSize)))
-        {
-            ContrastiveTraining.Fit(encoder, triplesOfEpoch, new ContrastiveOptions { Epochs = t.Epochs, BatchSize = t.BatchSize, LearningRate = t.LearningRate, Temperature = t.Temperature, Seed = t.Seed }, Validate, bar.ForTraining(), cancellation);
-        }
+        ContrastiveTraining.Fit(context.Training, "encoder", encoder, triplesOfEpoch, t, t.Temperature, Validate, cancellation);
         encoder.eval();
         var distractors = t.Pairs is null ? trainingParagraphs.Select(p => p.Text) : triplesOfEpoch(1).Select(p => p.Positive);
         var trials = ChooseFusion(context, options, encoder, validation, [.. distractors]);
@@ -235,27 +228,20 @@ internal static class RetrievalPipeline
         // Inverse cloze even when training.pairs is set: adaptation must see the searched corpus's text, never labels.
         var triplesOfEpoch = InverseClozeTriples(context, options, passages);
         encoder.train();
-        using (var bar = context.Progress.Start("adapt encoder", t.AdaptEpochs * Math.Max(1, triplesOfEpoch(1).Count / t.BatchSize)))
-        {
-            ContrastiveTraining.Fit(encoder, triplesOfEpoch, new ContrastiveOptions { Epochs = t.AdaptEpochs, BatchSize = t.BatchSize, LearningRate = t.AdaptLearningRate, Temperature = t.Temperature, Seed = t.Seed }, null, bar.ForTraining(), cancellation);
-        }
+        var adaptation = t.Copy();
+        adaptation.Epochs = t.AdaptEpochs;
+        adaptation.LearningRate = t.AdaptLearningRate;
+        ContrastiveTraining.Fit(context.Training, "adapt", encoder, triplesOfEpoch, adaptation, t.Temperature, null, cancellation);
         encoder.eval();
     }
 
-    public static void Save(JobContext context, TrainedEncoder trained, RetrievalJobOptions options)
-    {
-        string folder = Path.Combine(context.Artifacts.Directory, ModelFolder);
-        ModelCheckpoint.Save(folder, trained.Encoder, new SavedEncoder(trained.Encoder.Spec, options.Training.Temperature, trained.Fusion));
-        context.Artifacts.Record(Path.Combine(ModelFolder, "model.safetensors"));
-    }
+    public static void Save(JobContext context, TrainedEncoder trained, RetrievalJobOptions options) =>
+        context.Models.Save(ModelName, trained.Encoder, new SavedEncoder(trained.Encoder.Spec, options.Training.Temperature, trained.Fusion));
 
-    /// <summary>The encoder saved in the run folder <paramref name="runFolder"/>, with its chosen hybrid search.</summary>
-    public static TrainedEncoder Load(string runFolder)
+    /// <summary>The encoder saved in the run folder <paramref name="runFolder"/> (named by option <paramref name="key"/>), with its chosen hybrid search.</summary>
+    public static TrainedEncoder Load(JobContext context, string runFolder, string key)
     {
-        string folder = Path.Combine(runFolder, ModelFolder);
-        var saved = ModelCheckpoint.LoadConfig<SavedEncoder>(folder);
-        var encoder = new DenseEncoder(saved.Spec);
-        ModelCheckpoint.LoadWeights(encoder, Path.Combine(folder, "model.safetensors"));
+        var (encoder, saved) = context.Models.Load<SavedEncoder, DenseEncoder>(runFolder, ModelName, saved => new DenseEncoder(saved.Spec), key);
         encoder.eval();
         return new TrainedEncoder(encoder, saved.Fusion);
     }
@@ -263,7 +249,7 @@ internal static class RetrievalPipeline
     /// <summary>The encoder of <c>model.weights</c>, or one trained now on the set's training paragraphs.</summary>
     public static TrainedEncoder LoadOrTrain(JobContext context, RetrievalJobOptions options, IReadOnlyList<Passage> training, CancellationToken cancellation) =>
         options.Model.Weights is { } weights
-            ? Load(context.ResolvePath(weights))
+            ? Load(context, weights, "options.model.weights")
             : Train(context, options, training, cancellation).Trained;
 
     /// <summary>

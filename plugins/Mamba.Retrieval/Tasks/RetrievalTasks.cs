@@ -140,7 +140,7 @@ public sealed class IndexTask : JobTask<RetrievalJobOptions>
         }
         else model = context.ResolvePath(options.Model.Weights ?? throw new JobOptionsException("options.model.weights", NoEncoder));
 
-        using var trained = RetrievalPipeline.Load(model);
+        using var trained = RetrievalPipeline.Load(context, model, earlier is null ? "options.model.weights" : "options.search.index");
         var encoder = trained.Encoder;
         if (earlier is null && options.Training.AdaptEpochs > 0)
         {
@@ -195,7 +195,7 @@ public sealed class SearchTask : JobTask<RetrievalJobOptions>
             : throw new JobOptionsException("options.search.query", "give a query text, or a query file as data.queries");
         string folder = context.ResolvePath(options.Search.Index);
         var index = await VectorIndex.LoadAsync(Path.Combine(folder, IndexTask.Embeddings), cancellation);
-        using var trained = RetrievalPipeline.Load(await IndexTask.IndexedModelAsync(folder, cancellation));
+        using var trained = RetrievalPipeline.Load(context, await IndexTask.IndexedModelAsync(folder, cancellation), "options.search.index");
         var encoder = trained.Encoder;
         var hybrid = RetrievalPipeline.Hybrid(options.Search, trained);
         context.Logger.LogHybrid(hybrid.Method, hybrid.DenseWeight, hybrid.WeightSource);

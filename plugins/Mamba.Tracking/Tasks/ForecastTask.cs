@@ -37,13 +37,7 @@ public sealed class ForecastTask : JobTask<TrackingJobOptions>
             throw new JobOptionsException("options.trajectory", $"{trajectory.Source}: too few points for windows of {options.Predictor.History} steps in the training or validation part");
         context.Logger.LogWindows(trainWindows.Count, validationWindows.Count);
 
-        var training = new MotionTrainingOptions { Epochs = options.Training.Epochs, BatchSize = options.Training.BatchSize, LearningRate = options.Training.LearningRate, Seed = options.Training.Seed };
-        MotionPredictorResult fit;
-        using (var bar = context.Progress.Start("predictor", training.Epochs))
-        {
-            var (predictor, result) = MotionTraining.Fit(trainWindows, validationWindows, predictorOptions, training, bar.ForTraining(), cancellation);
-            fit = new MotionPredictorResult(predictor, result.EpochsRun);
-        }
+        var fit = MotionTraining.Fit(context.Training, "predictor", trainWindows, validationWindows, predictorOptions, options.Training, cancellation);
         using var model = fit.Predictor;
         double trainSeconds = clock.Elapsed.TotalSeconds;
 
@@ -59,7 +53,7 @@ public sealed class ForecastTask : JobTask<TrackingJobOptions>
             points = new { total = trajectory.PointCount, train = train.Sum(s => s.Length), validation = validation.Sum(s => s.Length), test = test.Sum(s => s.Length) },
             origins,
             kalman = new { kalman.Acceleration, kalman.MeasurementStd },
-            predictorEpochs = fit.Epochs,
+            predictorEpochs = fit.Result.EpochsRun,
             trainSeconds = Math.Round(trainSeconds, 1),
             meanDisplacementError = new { mamba, kalman = filter },
         }, cancellation);
@@ -72,6 +66,4 @@ public sealed class ForecastTask : JobTask<TrackingJobOptions>
             text.AppendLine(FormattableString.Invariant($"| {h} | {mamba[h - 1]:F2} | {filter[h - 1]:F2} |"));
         await context.Artifacts.WriteTextAsync("results.md", text.ToString(), cancellation);
     }
-
-    private sealed record MotionPredictorResult(MotionPredictor Predictor, int Epochs);
 }

@@ -1,4 +1,3 @@
-using Mamba.Core.Checkpoints;
 using Mamba.Sdk.Jobs;
 using Mamba.Tracking.Data;
 using Mamba.Tracking.Motion;
@@ -13,7 +12,8 @@ public sealed record MotSequence(SequenceInfo Info, List<MotRow> Detections, Lis
 /// <summary>What the tracking tasks share: synthetic scenes, sequence folders, the predictor (trained or loaded).</summary>
 internal static class TrackingPipeline
 {
-    public const string ModelFolder = "model";
+    /// <summary>The saved predictor's name in a run (under <c>models/</c>).</summary>
+    public const string ModelName = "predictor";
 
     public static IEnumerable<SyntheticSequence> Scenes(SyntheticOptions options, string prefix, int seedOffset, int count) =>
         Enumerable.Range(0, count).Select(i => SceneSimulator.Generate($"{prefix}-{i + 1:D2}", options.Scene, options.Seed + seedOffset + i));
@@ -44,25 +44,13 @@ internal static class TrackingPipeline
     {
         if (options.Weights is { } weights)
         {
-            string folder = Path.Combine(context.ResolvePath(weights), ModelFolder);
-            var saved = ModelCheckpoint.LoadConfig<MotionPredictorOptions>(folder);
-            var loaded = new MotionPredictor(BoxDeltas.Features, saved);
-            ModelCheckpoint.LoadWeights(loaded, Path.Combine(folder, "model.safetensors"));
-            return loaded;
+            return context.Models.Load<MotionPredictorOptions, MotionPredictor>(weights, ModelName, saved => new MotionPredictor(BoxDeltas.Features, saved), "options.weights").Model;
         }
         var train = MotionWindows.From(Scenes(options.Synthetic, "synthetic-train", 0, options.Synthetic.TrainSequences).Select(s => s.Truth), options.Predictor.History, options.Training);
         var validation = MotionWindows.From(Scenes(options.Synthetic, "synthetic-val", 1000, options.Synthetic.ValidationSequences).Select(s => s.Truth), options.Predictor.History, options.Training);
         context.Logger.LogWindows(train.Count, validation.Count);
-        using var bar = context.Progress.Start("predictor", options.Training.Epochs);
-        var (predictor, result) = MotionTraining.Fit(train, validation, options.Predictor, options.Training, bar.ForTraining(), cancellation);
-        context.Logger.LogTrained(result.EpochsRun, result.BestValidationMetric ?? double.NaN);
-        return predictor;
+        return MotionTraining.Fit(context.Training, ModelName, train, validation, options.Predictor, options.Training, cancellation).Predictor;
     }
 
-    public static void Save(JobContext context, MotionPredictor predictor)
-    {
-        string folder = Path.Combine(context.Artifacts.Directory, ModelFolder);
-        ModelCheckpoint.Save(folder, predictor, predictor.Options);
-        context.Artifacts.Record(Path.Combine(ModelFolder, "model.safetensors"));
-    }
+    public static void Save(JobContext context, MotionPredictor predictor) => context.Models.Save(ModelName, predictor, predictor.Options);
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Mamba.Core.Training;
+using Mamba.Sdk.Training;
 using Mamba.Tracking.Data;
 using Mamba.Tracking.Geometry;
 using Mamba.Tracking.Motion;
@@ -7,20 +8,22 @@ using static TorchSharp.torch;
 
 namespace Mamba.Tracking.Training;
 
-/// <summary>Training of the motion predictor.</summary>
-public sealed class MotionTrainingOptions
+/// <summary>
+/// Training of the motion predictor: 8 epochs at most of 256 windows a batch, warm-up over the first, cosine to 5 % of
+/// the peak, early stopping after 3 epochs without a better validation loss (the best epoch's weights are kept).
+/// </summary>
+public sealed class MotionTrainingOptions : TrainingSection
 {
-    /// <summary>Maximum epochs.</summary>
-    [Range(1, 10_000)]
-    public int Epochs { get; set; } = 8;
-
-    /// <summary>Windows per batch.</summary>
-    [Range(1, 65_536)]
-    public int BatchSize { get; set; } = 256;
-
-    /// <summary>Peak learning rate (AdamW, warm-up then cosine).</summary>
-    [Range(1e-6, 1.0)]
-    public double LearningRate { get; set; } = 2e-3;
+    /// <summary>The motion defaults (the rest are <see cref="TrainingSection"/>'s).</summary>
+    public MotionTrainingOptions()
+    {
+        Epochs = 8;
+        BatchSize = 256;
+        LearningRate = 2e-3;
+        MinLearningRateRatio = 0.05;
+        WarmupEpochs = 1;
+        Patience = 3;
+    }
 
     /// <summary>
     /// Jitter added to the input boxes, as a fraction of the box height, so the predictor learns from boxes as noisy as
@@ -32,9 +35,6 @@ public sealed class MotionTrainingOptions
     /// <summary>Share of windows cut to a random shorter history (young tracks).</summary>
     [Range(0.0, 1.0)]
     public double ShortHistoryRate { get; set; } = 0.2;
-
-    /// <summary>Seed of the noise, the window order and initialisation.</summary>
-    public int Seed { get; set; }
 }
 
 /// <summary>Supervised windows: K input deltas of F values → O target values.</summary>
@@ -143,35 +143,29 @@ public sealed class MotionWindows
 /// <summary>Fits a <see cref="MotionPredictor"/> on training windows, early-stopped and selected on validation windows.</summary>
 public static class MotionTraining
 {
-    /// <summary>Trains and returns the predictor with its best validation epoch's weights.</summary>
-    public static (MotionPredictor Predictor, TrainingResult Result) Fit(MotionWindows train, MotionWindows validation, MotionPredictorOptions model, MotionTrainingOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    /// <summary>
+    /// Trains a predictor as fit <paramref name="name"/> of <paramref name="training"/> and returns it with its best
+    /// validation epoch's weights.
+    /// </summary>
+    public static (MotionPredictor Predictor, TrainingResult Result) Fit(TrainingRun training, string name, MotionWindows train, MotionWindows validation, MotionPredictorOptions model, MotionTrainingOptions options, CancellationToken cancellation)
     {
+        ArgumentNullException.ThrowIfNull(training);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(validation);
         ArgumentNullException.ThrowIfNull(options);
-        random.manual_seed(options.Seed);
         ArgumentNullException.ThrowIfNull(model);
         if (model.Horizon * train.Features != train.Outputs)
             throw new ArgumentException($"the windows have {train.Outputs} targets; a predictor of {train.Features} features and horizon {model.Horizon} makes {model.Horizon * train.Features}");
         if (train.Count == 0 || validation.Count == 0) throw new ArgumentException($"{train.Count} training and {validation.Count} validation windows; both need at least one");
+        random.manual_seed(options.Seed);
         var predictor = new MotionPredictor(train.Features, model);
+        // Whole batches only: a last, smaller batch would weigh its few windows more.
         int batches = Math.Max(1, train.Count / options.BatchSize);
-        var trainer = new Trainer(new TrainerOptions
-        {
-            Epochs = options.Epochs,
-            LearningRate = options.LearningRate,
-            MinLearningRate = options.LearningRate / 20,
-            WarmupSteps = Math.Min(200, batches),
-            WeightDecay = 0.01,
-            EarlyStoppingPatience = 3,
-            RestoreBestWeights = true,
-            Seed = options.Seed,
-        });
-        var result = trainer.Fit<int[]>(predictor,
+        var result = training.Fit<int[]>(name, predictor, options,
             epoch =>
             {
                 var order = Enumerable.Range(0, train.Count).ToArray();
-                new Random(options.Seed * 7919 + epoch).Shuffle(order);
+                new Random(options.SeedFor(epoch)).Shuffle(order);
                 return [.. Enumerable.Range(0, batches).Select(b => order[(b * options.BatchSize)..Math.Min((b + 1) * options.BatchSize, order.Length)])];
             },
             indices =>
@@ -180,7 +174,7 @@ public static class MotionTraining
                 return nn.functional.smooth_l1_loss(predictor.forward(x), y);
             },
             () => validation.Loss(predictor, 1024),
-            progress, cancellation: cancellation);
+            cancellation: cancellation);
         return (predictor, result);
     }
 }
