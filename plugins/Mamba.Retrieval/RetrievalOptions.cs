@@ -118,7 +118,7 @@ public sealed class RetrievalModelOptions
 /// Contrastive training: 4 epochs of InfoNCE, warm-up over the first half epoch, cosine to a tenth of the peak; the
 /// epoch with the lowest held-out InfoNCE loss is kept.
 /// </summary>
-public sealed class RetrievalTrainingOptions : TrainingSection
+public sealed class RetrievalTrainingOptions : TrainingSection, IValidatableObject
 {
     /// <summary>The retrieval defaults (the rest are <see cref="TrainingSection"/>'s).</summary>
     public RetrievalTrainingOptions()
@@ -156,6 +156,13 @@ public sealed class RetrievalTrainingOptions : TrainingSection
     /// <summary>Supervised pairs (JSONL <c>{query, positive, negative?}</c>) used instead of inverse-cloze pairs.</summary>
     [JobPath(JobPathKind.File)]
     public string? Pairs { get; set; }
+
+    /// <inheritdoc/>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // InfoNCE's negatives are the other queries' passages in the batch.
+        if (BatchSize < 2) yield return new ValidationResult($"batchSize is {BatchSize}; contrastive training needs at least 2 queries a batch", [nameof(BatchSize)]);
+    }
 }
 
 /// <summary>Searching.</summary>

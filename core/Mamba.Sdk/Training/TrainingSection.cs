@@ -77,6 +77,17 @@ public class TrainingSection
         return DerivedSeed.Of(all);
     }
 
+    /// <summary>
+    /// Epoch <paramref name="epoch"/>'s batches of <paramref name="items"/>: shuffled by <c>SeedFor(epoch)</c> and cut
+    /// into <see cref="BatchSize"/> items (the last batch may be smaller). A pure function of the epoch, as
+    /// <see cref="TrainingRun.Fit{TBatch}"/> needs.
+    /// </summary>
+    public T[][] ShuffledBatches<T>(IEnumerable<T> items, int epoch)
+    {
+        var random = new Random(SeedFor(epoch));
+        return [.. items.OrderBy(_ => random.Next()).Chunk(BatchSize)];
+    }
+
     /// <summary>A copy to change for one fit (a pretraining phase, an adaptation) without touching the job's options.</summary>
     public TrainingSection Copy() => (TrainingSection)MemberwiseClone();
 

@@ -20,11 +20,7 @@ public static class ClassifierTraining
         ArgumentNullException.ThrowIfNull(validation);
         ArgumentNullException.ThrowIfNull(options);
         return training.Fit<LabelledSequence[]>(name, model, options,
-            epoch =>
-            {
-                var random = new Random(options.SeedFor(epoch));
-                return [.. train.OrderBy(_ => random.Next()).Chunk(options.BatchSize)];
-            },
+            epoch => options.ShuffledBatches(train, epoch),
             batch =>
             {
                 var (tokens, labels) = Batch(batch);

@@ -27,11 +27,8 @@ public static class ContrastiveTraining
         ArgumentNullException.ThrowIfNull(triplesOfEpoch);
         ArgumentNullException.ThrowIfNull(section);
         return training.Fit<TrainingTriple[]>(name, encoder, section,
-            epoch =>
-            {
-                var random = new Random(section.SeedFor(epoch));
-                return [.. triplesOfEpoch(epoch).OrderBy(_ => random.Next()).Chunk(section.BatchSize).Where(b => b.Length > 1)];
-            },
+            // A batch of one query has no negatives.
+            epoch => [.. section.ShuffledBatches(triplesOfEpoch(epoch), epoch).Where(b => b.Length > 1)],
             batch => Loss(encoder, batch, temperature),
             validate, "validation InfoNCE", cancellation: cancellation);
     }
