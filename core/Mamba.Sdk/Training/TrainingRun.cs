@@ -92,7 +92,10 @@ public sealed partial class TrainingRun
                 checkpoints is null ? null : Path.Combine(checkpoints, name),
                 cancellation);
         }
-        Log(logger, name, result.EpochsRun, result.BestEpoch ?? 0, metric, result.BestValidationMetric ?? double.NaN, result.StoppedEarly);
+        if (result.BestEpoch is { } best)
+            LogValidated(logger, name, result.EpochsRun, best, metric, result.BestValidationMetric ?? double.NaN, result.StoppedEarly);
+        else
+            LogTrained(logger, name, result.EpochsRun, result.LastLoss);
         Record(name, metric, result, clock.Elapsed.TotalSeconds);
         return result;
     }
@@ -150,5 +153,8 @@ public sealed partial class TrainingRun
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Fit}: {Epochs} epochs, best epoch {BestEpoch} with {Metric} {Best:F4}, stopped early: {StoppedEarly}")]
-    private static partial void Log(ILogger logger, string fit, int epochs, int bestEpoch, string metric, double best, bool stoppedEarly);
+    private static partial void LogValidated(ILogger logger, string fit, int epochs, int bestEpoch, string metric, double best, bool stoppedEarly);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Fit}: {Epochs} epochs, last loss {Loss:F4}")]
+    private static partial void LogTrained(ILogger logger, string fit, int epochs, double loss);
 }
