@@ -47,6 +47,8 @@ internal static class MambaHost
         foreach (string directory in command.GetValue(GlobalOptions.Plugins) ?? []) search.Directories.Add(directory);
         builder.Services.AddSingleton(search);
         builder.Services.AddSingleton(runLog);
+        builder.Services.AddSingleton(services => ScanKernelRegistry.WithCoreKernels(
+            ScanSettings(builder.Configuration.GetSection("Scan")), services.GetRequiredService<ILogger<ScanKernelRegistry>>()));
         builder.Services.AddSingleton<PluginCatalog>();
         builder.Services.AddSingleton<TerminalProgress>();
         builder.Services.AddSingleton<JobRunner>();
@@ -54,13 +56,20 @@ internal static class MambaHost
     }
 
     /// <summary>The platform's host for <paramref name="command"/>, with no services added.</summary>
-    public static IHost Build(ParseResult command) => Build(CreateBuilder(command));
+    public static IHost Build(ParseResult command) => CreateBuilder(command).Build();
 
-    /// <summary>Builds the host and points the core's kernel registry at its logging.</summary>
-    public static IHost Build(HostApplicationBuilder builder)
+    /// <summary>
+    /// The "Scan" configuration section (<c>MAMBA_Scan__Kernel</c>, <c>MAMBA_Scan__CheckFinite</c>), under the
+    /// environment variables the core reads itself (MAMBA_SCAN_KERNEL, MAMBA_SCAN_CHECK_FINITE), which win.
+    /// </summary>
+    private static ScanOptions ScanSettings(IConfigurationSection section)
     {
-        var host = builder.Build();
-        ScanKernelRegistry.Default.Logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger<ScanKernelRegistry>();
-        return host;
+        var settings = section.Get<ScanOptions>() ?? new ScanOptions();
+        var environment = ScanOptions.FromEnvironment();
+        return new ScanOptions
+        {
+            Kernel = environment.Kernel ?? settings.Kernel,
+            CheckFinite = environment.CheckFinite || settings.CheckFinite,
+        };
     }
 }

@@ -16,7 +16,7 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>, IRecurrentMixer
     /// <summary>Creates the block with mamba_ssm's initialisation.</summary>
     /// <param name="modelDim">d_model.</param>
     /// <param name="options">Sizes; null for mamba_ssm's defaults.</param>
-    /// <param name="kernels">Scan kernels to dispatch to; null for <see cref="ScanKernelRegistry.Default"/>.</param>
+    /// <param name="kernels">Scan kernels to dispatch to; null for the one <see cref="ScanKernelRegistry.Current"/> at each call.</param>
     public MambaBlock(long modelDim, MambaBlockOptions? options = null, ScanKernelRegistry? kernels = null) : base(nameof(MambaBlock))
     {
         options ??= new MambaBlockOptions();

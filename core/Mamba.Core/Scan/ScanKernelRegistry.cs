@@ -11,17 +11,30 @@ namespace Mamba.Core.Scan;
 public sealed record ScanKernelDescriptor(ScanKernelAttribute Metadata, Lazy<IScanKernel> Kernel);
 
 /// <summary>
-/// The scan kernels known to the process, chosen per problem by device, dtype and shape, highest priority first.
+/// A set of scan kernels, chosen per problem by device, dtype and shape, highest priority first.
 /// <see cref="ScanOptions.Kernel"/> (or MAMBA_SCAN_KERNEL) forces one by name. Each distinct choice is logged once.
 /// </summary>
+/// <remarks>
+/// There is no process-wide registry to mutate. The host owns one (a DI singleton with the core's kernels, its
+/// configuration and its logging) and gives each job an <see cref="Extend">extension</see> holding the kernels of the
+/// plugins that job composes, made <see cref="Current"/> for the job's run with <see cref="Use"/>. Models built without
+/// an explicit registry dispatch to <see cref="Current"/>.
+/// </remarks>
 public sealed partial class ScanKernelRegistry
 {
+    private static readonly AsyncLocal<ScanKernelRegistry?> Ambient = new();
+    private static readonly Lazy<ScanKernelRegistry> CoreOnly = new(() => WithCoreKernels().Frozen());
+
     private readonly List<ScanKernelDescriptor> _kernels = [];
     private readonly ConcurrentDictionary<(string Kernel, ScanProblem Problem), bool> _loggedChoices = new();
     private readonly Lock _gate = new();
+    private bool _frozen;
 
-    /// <summary>The process-wide registry, holding the core's kernels; plugins add theirs at start-up.</summary>
-    public static ScanKernelRegistry Default { get; } = WithCoreKernels();
+    /// <summary>
+    /// The registry of the running job (the one made current by <see cref="Use"/> on this thread or async flow), else
+    /// a read-only one holding the core's kernels with settings from the environment variables.
+    /// </summary>
+    public static ScanKernelRegistry Current => Ambient.Value ?? CoreOnly.Value;
 
     /// <summary>Selection settings; starts from the environment variables.</summary>
     public ScanOptions Options { get; set; } = ScanOptions.FromEnvironment();
@@ -36,11 +49,37 @@ public sealed partial class ScanKernelRegistry
     }
 
     /// <summary>A registry holding the core's reference, chunked and fused CPU kernels.</summary>
-    public static ScanKernelRegistry WithCoreKernels()
+    /// <param name="options">Selection settings; null for those of the environment variables.</param>
+    /// <param name="logger">Where choices are logged; null for nowhere.</param>
+    public static ScanKernelRegistry WithCoreKernels(ScanOptions? options = null, ILogger? logger = null)
     {
-        var registry = new ScanKernelRegistry();
+        var registry = new ScanKernelRegistry { Options = options ?? ScanOptions.FromEnvironment(), Logger = logger ?? NullLogger.Instance };
         registry.RegisterExports(typeof(ScanKernelRegistry).Assembly);
         return registry;
+    }
+
+    /// <summary>
+    /// A new registry with this one's kernels, settings and logger plus the exported kernels of
+    /// <paramref name="assemblies"/>; this one is left as it is. The host gives each job one over its plugins.
+    /// </summary>
+    public ScanKernelRegistry Extend(IEnumerable<Assembly> assemblies)
+    {
+        ArgumentNullException.ThrowIfNull(assemblies);
+        var extended = new ScanKernelRegistry { Options = Options, Logger = Logger };
+        foreach (var descriptor in Kernels) extended.Add(descriptor.Metadata, descriptor.Kernel);
+        foreach (var assembly in assemblies.Distinct()) extended.RegisterExports(assembly);
+        return extended;
+    }
+
+    /// <summary>
+    /// Makes this registry <see cref="Current"/> on this thread and the async flow that follows it, until the returned
+    /// scope is disposed (which restores the one before).
+    /// </summary>
+    public IDisposable Use()
+    {
+        var previous = Ambient.Value;
+        Ambient.Value = this;
+        return new AmbientScope(previous);
     }
 
     /// <summary>Registers every public type of <paramref name="assembly"/> that carries <see cref="ScanKernelAttribute"/>.</summary>
@@ -119,15 +158,30 @@ public sealed partial class ScanKernelRegistry
                 $"No scan kernel named '{name}' (from {ScanOptions.KernelVariable} or the Scan:Kernel setting); known kernels: {string.Join(", ", kernels.Select(k => k.Metadata.Name))}.");
     }
 
+    private ScanKernelRegistry Frozen()
+    {
+        _frozen = true;
+        return this;
+    }
+
     private void Add(ScanKernelAttribute metadata, Lazy<IScanKernel> kernel)
     {
         lock (_gate)
         {
+            if (_frozen)
+                throw new InvalidOperationException(
+                    "The fallback scan-kernel registry holds the core's kernels only; add kernels to a registry of your own " +
+                    "(ScanKernelRegistry.WithCoreKernels() or Extend) and make it current with Use().");
             if (_kernels.Any(k => string.Equals(k.Metadata.Name, metadata.Name, StringComparison.OrdinalIgnoreCase)))
                 throw new InvalidOperationException($"A scan kernel named '{metadata.Name}' is already registered.");
             _kernels.Add(new ScanKernelDescriptor(metadata, kernel));
             _kernels.Sort((x, y) => y.Metadata.Priority.CompareTo(x.Metadata.Priority));
         }
+    }
+
+    private sealed class AmbientScope(ScanKernelRegistry? previous) : IDisposable
+    {
+        public void Dispose() => Ambient.Value = previous;
     }
 
     [LoggerMessage(Level = LogLevel.Information,

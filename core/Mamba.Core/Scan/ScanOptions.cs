@@ -1,6 +1,6 @@
 namespace Mamba.Core.Scan;
 
-/// <summary>Process-wide scan settings, bound from the "Scan" configuration section by the host.</summary>
+/// <summary>A registry's scan settings; the host reads them from its "Scan" configuration section and these environment variables.</summary>
 public sealed class ScanOptions
 {
     /// <summary>Environment variable that forces a kernel by name, over automatic selection and configuration.</summary>

@@ -6,11 +6,11 @@ namespace Mamba.Core.Scan;
 /// <summary>Mamba-1 selective scan: whole sequences through the chosen kernel, and the one-token recurrent step.</summary>
 public static class SelectiveScan
 {
-    /// <summary>Scans a whole sequence with the kernel <paramref name="registry"/> (default: <see cref="ScanKernelRegistry.Default"/>) chooses.</summary>
+    /// <summary>Scans a whole sequence with the kernel <paramref name="registry"/> (default: <see cref="ScanKernelRegistry.Current"/>) chooses.</summary>
     /// <exception cref="ArgumentException">An argument has the wrong shape, dtype or device, or holds NaN when the finite check is on; the message names it.</exception>
     public static SelectiveScanOutput Run(SelectiveScanInputs inputs, ScanKernelRegistry? registry = null)
     {
-        registry ??= ScanKernelRegistry.Default;
+        registry ??= ScanKernelRegistry.Current;
         var shape = ScanValidation.Validate(inputs, registry.Options.CheckFinite);
         var kernel = registry.Select(new ScanProblem(ScanKind.Selective, inputs.U.device_type, inputs.U.dtype, shape.StateSize));
         return kernel.SelectiveScan(inputs);
@@ -43,11 +43,11 @@ public static class SelectiveScan
 /// <summary>Mamba-2 SSD scan: whole sequences through the chosen kernel, and the one-token recurrent step.</summary>
 public static class SsdScan
 {
-    /// <summary>Scans a whole sequence with the kernel <paramref name="registry"/> (default: <see cref="ScanKernelRegistry.Default"/>) chooses.</summary>
+    /// <summary>Scans a whole sequence with the kernel <paramref name="registry"/> (default: <see cref="ScanKernelRegistry.Current"/>) chooses.</summary>
     /// <exception cref="ArgumentException">An argument has the wrong shape, dtype or device, or holds NaN when the finite check is on; the message names it.</exception>
     public static SsdScanOutput Run(SsdScanInputs inputs, ScanKernelRegistry? registry = null)
     {
-        registry ??= ScanKernelRegistry.Default;
+        registry ??= ScanKernelRegistry.Current;
         var shape = ScanValidation.Validate(inputs, registry.Options.CheckFinite);
         var kernel = registry.Select(new ScanProblem(ScanKind.Ssd, inputs.X.device_type, inputs.X.dtype, shape.StateSize));
         return kernel.Ssd(inputs);

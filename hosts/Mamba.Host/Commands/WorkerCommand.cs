@@ -36,7 +36,7 @@ internal static class WorkerCommand
             builder.Services.AddSingleton<InboxWorker>();
             builder.Services.AddHostedService(services => services.GetRequiredService<InboxWorker>());
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(2));
-            using var host = MambaHost.Build(builder);
+            using var host = builder.Build();
             InboxWorker inboxWorker;
             try
             {

@@ -255,7 +255,11 @@ internal sealed partial class JobRunner(PluginCatalog plugins, ILoggerFactory lo
                     Progress = bars,
                 };
                 // Tasks are mostly synchronous numeric work; keep it off the caller's thread so bars and signals stay live.
-                await Task.Run(() => prepared.Task.RunAsync(context, prepared.Options, cancellation), cancellation).ConfigureAwait(false);
+                await Task.Run(async () =>
+                {
+                    using var kernels = prepared.Exports.ScanKernels.Use();
+                    await prepared.Task.RunAsync(context, prepared.Options, cancellation).ConfigureAwait(false);
+                }, cancellation).ConfigureAwait(false);
                 return true;
             }).ConfigureAwait(false);
             exitCode = ExitCodes.Success;

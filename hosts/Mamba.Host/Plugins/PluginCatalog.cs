@@ -15,7 +15,7 @@ namespace Mamba.Host.Plugins;
 /// context per plugin version, sharing the SDK, core, TorchSharp and Microsoft.Extensions types with the host) and
 /// composes their exports. A broken or incompatible plugin is recorded with its reason and never stops the others.
 /// </summary>
-internal sealed partial class PluginCatalog(PluginSearchOptions search, ILogger<PluginCatalog> logger)
+internal sealed partial class PluginCatalog(PluginSearchOptions search, ScanKernelRegistry kernels, ILogger<PluginCatalog> logger)
 {
     /// <summary>Assemblies the host provides; a plugin folder holding its own copy is refused.</summary>
     private static readonly string[] HostOwnedFiles = ["Mamba.Sdk.dll", "Mamba.Core.dll", "TorchSharp.dll", "libtorch.so", "libtorch_cpu.so", "libLibTorchSharp.so"];
@@ -28,7 +28,6 @@ internal sealed partial class PluginCatalog(PluginSearchOptions search, ILogger<
         ((AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string) ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(Path.GetFileNameWithoutExtension).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase));
 
-    private readonly HashSet<Assembly> kernelAssemblies = [];
     private IReadOnlyList<PluginEntry>? entries;
 
     /// <summary>The SDK version this host carries; manifests' ranges are checked against it.</summary>
@@ -74,7 +73,8 @@ internal sealed partial class PluginCatalog(PluginSearchOptions search, ILogger<
     /// <summary>
     /// The exports a job of <paramref name="primary"/> sees: its own first, then those of the highest usable release
     /// of each plugin it is composed with (it lists them in <c>extends</c>, or they list it or <c>*</c>); services from
-    /// their startup hooks; scan kernels registered with the core. No other plugin's code runs.
+    /// their startup hooks; the host's scan kernels extended by theirs (<see cref="ExportCatalog.ScanKernels"/>), so a
+    /// kernel serves only the jobs whose plugins are composed with it. No other plugin's code runs.
     /// </summary>
     public ExportCatalog Compose(PluginEntry primary, ILoggerFactory loggerFactory)
     {
@@ -92,12 +92,9 @@ internal sealed partial class PluginCatalog(PluginSearchOptions search, ILogger<
         foreach (var plugin in plugins)
             foreach (var descriptor in plugin.Loaded!.Services) services.Add(descriptor);
 
-        lock (kernelAssemblies)
-        {
-            foreach (var plugin in plugins.Where(p => p.Loaded!.ScanKernels.Count > 0 && kernelAssemblies.Add(p.Loaded.Assembly)))
-                ScanKernelRegistry.Default.RegisterExports(plugin.Loaded!.Assembly);
-        }
-        var catalog = new ExportCatalog(plugins.SelectMany(p => p.Loaded!.Exports).ToList());
+        var jobKernels = kernels.Extend(plugins.Where(p => p.Loaded!.ScanKernels.Count > 0).Select(p => p.Loaded!.Assembly));
+        services.AddSingleton(jobKernels);
+        var catalog = new ExportCatalog(plugins.SelectMany(p => p.Loaded!.Exports).ToList(), jobKernels);
         services.AddSingleton<IExportCatalog>(catalog);
         catalog.Services = services.BuildServiceProvider();
         return catalog;

@@ -95,6 +95,46 @@ public sealed class ScanKernelRegistryTests
         Assert.Throws<InvalidOperationException>(() => registry.Register(new Float64OnlyKernel()));
     }
 
+    [Fact]
+    public void An_extension_adds_kernels_without_changing_the_registry_it_extends()
+    {
+        var host = ScanKernelRegistry.WithCoreKernels(new ScanOptions { Kernel = "chunked" });
+
+        var job = host.Extend([]);
+        job.Register(new Float64OnlyKernel());
+
+        Assert.Equal(["test-f64", "fused-cpu", "chunked", "reference"], job.Kernels.Select(k => k.Metadata.Name));
+        Assert.Equal(["fused-cpu", "chunked", "reference"], host.Kernels.Select(k => k.Metadata.Name));
+        Assert.Same(host.Options, job.Options);
+    }
+
+    [Fact]
+    public async Task A_registry_in_use_is_current_along_the_async_flow_and_the_previous_one_returns_after()
+    {
+        var outside = ScanKernelRegistry.Current;
+        var job = ScanKernelRegistry.WithCoreKernels();
+
+        using (job.Use())
+        {
+            Assert.Same(job, ScanKernelRegistry.Current);
+            Assert.Same(job, await Task.Run(() => ScanKernelRegistry.Current));
+        }
+
+        Assert.Same(outside, ScanKernelRegistry.Current);
+        Assert.Same(outside, await Task.Run(() => ScanKernelRegistry.Current));
+    }
+
+    [Fact]
+    public async Task The_fallback_registry_refuses_new_kernels_so_no_code_can_change_it_for_the_whole_process()
+    {
+        var fallback = await Task.Run(() => ScanKernelRegistry.Current);
+
+        var error = Assert.Throws<InvalidOperationException>(() => fallback.Register(new Float64OnlyKernel()));
+
+        Assert.Contains("Use()", error.Message);
+        Assert.Equal(["fused-cpu", "chunked", "reference"], fallback.Kernels.Select(k => k.Metadata.Name));
+    }
+
     [ScanKernel("test-f64", DTypes = "Float64", Priority = 500)]
     private sealed class Float64OnlyKernel : IScanKernel
     {
