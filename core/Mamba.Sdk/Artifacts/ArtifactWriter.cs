@@ -96,6 +96,13 @@ public sealed partial class ArtifactWriter
             await writer.WriteAsync(text.AsMemory(), ct).ConfigureAwait(false);
         }, cancellation);
 
+    /// <summary>Writes a results page as <c>results.md</c> (another name: <see cref="WriteTextAsync"/> of the page's text).</summary>
+    public Task WriteResultsAsync(ResultsPage page, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        return WriteTextAsync("results.md", page.ToString(), cancellation);
+    }
+
     /// <summary>Writes a table as Parquet, in row groups of at most <paramref name="rowGroupSize"/> rows.</summary>
     public Task WriteParquetAsync(string name, IReadOnlyList<ParquetColumn> columns, int rowGroupSize = 1 << 20, CancellationToken cancellation = default) =>
         WriteAsync(name, (stream, ct) => ParquetTable.WriteAsync(stream, columns, rowGroupSize, ct), cancellation);

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Mamba.Ecg.Metrics;
 using Mamba.Ecg.Models;
 using Mamba.Ecg.Signals;
@@ -69,7 +67,7 @@ public sealed class EvaluateTask : JobTask<EcgJobOptions>
             seconds = clock.Elapsed.TotalSeconds,
             rows = rows.Select(r => new { r.Model, leads = r.Leads, auroc = r.Auroc.Macro, auprc = r.Auprc.Macro, f = r.F.Macro, challenge = r.Challenge, aurocPerClass = r.Auroc.PerClass, auprcPerClass = r.Auprc.PerClass, fPerClass = r.F.PerClass }),
         }, cancellation);
-        await context.Artifacts.WriteTextAsync("results.md", Table(rows, test.Count), cancellation);
+        await context.Artifacts.WriteResultsAsync(Results(rows, test.Count), cancellation);
     }
 
     private static ScoreRow Score(string model, LeadSet set, ChallengeScore challenge, List<EcgExample> test, double[][] probabilities, double[] thresholds)
@@ -83,23 +81,19 @@ public sealed class EvaluateTask : JobTask<EcgJobOptions>
         return new ScoreRow(model, leads, auroc, auprc, MultilabelMetrics.FMeasure(labels, predicted), score);
     }
 
-    private static string Table(List<ScoreRow> rows, int records)
+    private static ResultsPage Results(List<ScoreRow> rows, int records)
     {
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Held-out **synthetic** records ({records}); thresholds tuned per class on the validation records.");
-        text.AppendLine();
-        text.AppendLine("| model | leads | macro AUROC | macro AUPRC | macro F | challenge score |");
-        text.AppendLine("| --- | --- | ---: | ---: | ---: | ---: |");
-        foreach (var r in rows)
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Model} | {r.Leads} | {r.Auroc.Macro:F4} | {r.Auprc.Macro:F4} | {r.F.Macro:F4} | {r.Challenge:F4} |");
-        text.AppendLine();
-        text.AppendLine("AUROC per class:");
-        text.AppendLine();
-        text.AppendLine("| model | leads | " + string.Join(" | ", EcgCondition.All.Select(EcgCondition.Abbreviation)) + " |");
-        text.AppendLine("| --- | --- | " + string.Join(" | ", EcgCondition.All.Select(_ => "---:")) + " |");
-        foreach (var r in rows)
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Model} | {r.Leads} | {string.Join(" | ", r.Auroc.PerClass.Select(v => v.ToString("F3", CultureInfo.InvariantCulture)))} |");
-        return text.ToString();
+        var summary = new ResultsTable(ResultsColumn.Text("model"), ResultsColumn.Text("leads"), ResultsColumn.Number("macro AUROC", "F4"),
+            ResultsColumn.Number("macro AUPRC", "F4"), ResultsColumn.Number("macro F", "F4"), ResultsColumn.Number("challenge score", "F4"));
+        foreach (var r in rows) summary.Row(r.Model, r.Leads, r.Auroc.Macro, r.Auprc.Macro, r.F.Macro, r.Challenge);
+        var perClass = new ResultsTable([ResultsColumn.Text("model"), ResultsColumn.Text("leads"),
+            .. EcgCondition.All.Select(c => ResultsColumn.Number(EcgCondition.Abbreviation(c), "F3"))]);
+        foreach (var r in rows) perClass.Row([r.Model, r.Leads, .. r.Auroc.PerClass.Cast<object>()]);
+        return new ResultsPage()
+            .Paragraph($"Held-out **synthetic** records ({records}); thresholds tuned per class on the validation records.")
+            .Table(summary)
+            .Paragraph($"AUROC per class:")
+            .Table(perClass);
     }
 
     private sealed record ScoreRow(string Model, string Leads, ClassScores Auroc, ClassScores Auprc, ClassScores F, double Challenge);

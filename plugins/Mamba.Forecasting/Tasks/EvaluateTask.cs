@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Mamba.Forecasting.Data;
 using Mamba.Forecasting.Models;
+using Mamba.Sdk.Artifacts;
 using Mamba.Sdk.Exports;
 using Mamba.Sdk.Jobs;
 using static TorchSharp.torch;
@@ -73,7 +73,7 @@ public sealed class EvaluateTask : JobTask<ForecastOptions>
             seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
         };
         await context.Artifacts.WriteJsonAsync("metrics.json", metrics, cancellation).ConfigureAwait(false);
-        await context.Artifacts.WriteTextAsync("results.md", Table(results, averages, options, data, clock.Elapsed), cancellation).ConfigureAwait(false);
+        await context.Artifacts.WriteResultsAsync(Results(results, averages, options, data, clock.Elapsed), cancellation).ConfigureAwait(false);
     }
 
     private static Score ScoreOf(string model, Tensor forecast, WindowSet test, ForecastDataset data, IMetric mse, IMetric mae)
@@ -84,23 +84,20 @@ public sealed class EvaluateTask : JobTask<ForecastOptions>
         return new Score(model, mse.Compute(forecast, test.Targets), mae.Compute(forecast, test.Targets), mse.Compute(forecastUnits, targetUnits), mae.Compute(forecastUnits, targetUnits));
     }
 
-    internal static string Table(IReadOnlyList<HorizonScores> results, IReadOnlyList<Score> averages, ForecastOptions options, ForecastDataset data, TimeSpan elapsed)
+    internal static ResultsPage Results(IReadOnlyList<HorizonScores> results, IReadOnlyList<Score> averages, ForecastOptions options, ForecastDataset data, TimeSpan elapsed)
     {
         var models = averages.Select(a => a.Model).ToList();
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Test MSE / MAE on z-scored data ({data.Splits.Protocol} split, lookback {data.Lookback}, features {options.Data.Features}); best per row in bold.");
-        text.AppendLine();
-        text.AppendLine("| horizon | " + string.Join(" | ", models) + " |");
-        text.AppendLine("| --- |" + string.Concat(models.Select(_ => " --- |")));
+        var table = new ResultsTable([ResultsColumn.Text("horizon"), .. models.Select(ResultsColumn.Text)]);
         foreach (var row in results.Select(r => (Label: r.Horizon.ToString(CultureInfo.InvariantCulture), r.Scores)).Append((Label: "average", Scores: averages)))
         {
             double bestMse = row.Scores.Min(s => s.Mse);
-            var cells = models.Select(m => row.Scores.First(s => s.Model == m))
-                .Select(s => s.Mse == bestMse ? $"**{s.Mse:F3}** / {s.Mae:F3}" : $"{s.Mse:F3} / {s.Mae:F3}");
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {row.Label} | {string.Join(" | ", cells)} |");
+            var cells = models.Select(m => row.Scores.First(s => s.Model == m)).Select(s =>
+                s.Mse == bestMse ? ResultsTable.Strong(FormattableString.Invariant($"{s.Mse:F3} / {s.Mae:F3}")) : FormattableString.Invariant($"{s.Mse:F3} / {s.Mae:F3}"));
+            table.Row([row.Label, .. cells]);
         }
-        text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Seasonal period {options.Baselines.SeasonalPeriod}; {elapsed.TotalSeconds:F0} s in all.");
-        return text.ToString();
+        return new ResultsPage()
+            .Paragraph($"Test MSE / MAE on z-scored data ({data.Splits.Protocol} split, lookback {data.Lookback}, features {options.Data.Features}); best per row in bold.")
+            .Table(table)
+            .Paragraph($"Seasonal period {options.Baselines.SeasonalPeriod}; {elapsed.TotalSeconds:F0} s in all.");
     }
 }

@@ -1,8 +1,7 @@
-using System.Globalization;
-using System.Text;
 using Mamba.Genomics.Classification;
 using Mamba.Genomics.Models;
 using Mamba.Genomics.Training;
+using Mamba.Sdk.Artifacts;
 using Mamba.Sdk.Data;
 using Mamba.Sdk.Exports;
 using Mamba.Sdk.Jobs;
@@ -85,14 +84,12 @@ public sealed class ClassifyTask : SequenceJobTask
             mamba = new { name = mambaName, mambaScores.Accuracy, mambaScores.Mcc, trainingSeconds = seconds },
             kmer = new { name = kmerName, kmerScores.Accuracy, kmerScores.Mcc, kmer.MaxK, kmer.Penalty },
         }, cancellation);
-        var table = new StringBuilder();
-        table.AppendLine(CultureInfo.InvariantCulture, $"Test set: {split.Test.Length} sequences ({string.Join(", ", set.Classes)}); split by group, {split.Groups} groups, {set.DroppedDuplicates} duplicate records dropped.");
-        table.AppendLine();
-        table.AppendLine("| model | accuracy | MCC |");
-        table.AppendLine("| --- | ---: | ---: |");
-        table.AppendLine(CultureInfo.InvariantCulture, $"| {mambaName} | {mambaScores.Accuracy:F4} | {mambaScores.Mcc:F4} |");
-        table.AppendLine(CultureInfo.InvariantCulture, $"| {kmerName} | {kmerScores.Accuracy:F4} | {kmerScores.Mcc:F4} |");
-        await context.Artifacts.WriteTextAsync("results.md", table.ToString(), cancellation);
+        var table = new ResultsTable(ResultsColumn.Text("model"), ResultsColumn.Number("accuracy", "F4"), ResultsColumn.Number("MCC", "F4"))
+            .Row(mambaName, mambaScores.Accuracy, mambaScores.Mcc)
+            .Row(kmerName, kmerScores.Accuracy, kmerScores.Mcc);
+        await context.Artifacts.WriteResultsAsync(new ResultsPage()
+            .Paragraph($"Test set: {split.Test.Length} sequences ({string.Join(", ", set.Classes)}); split by group, {split.Groups} groups, {set.DroppedDuplicates} duplicate records dropped.")
+            .Table(table), cancellation);
     }
 
     private static (double Accuracy, double Mcc) Scores(int[] truth, int[] predicted, int classes) =>

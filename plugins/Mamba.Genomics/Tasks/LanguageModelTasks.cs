@@ -106,14 +106,12 @@ public sealed class EvaluateTask : SequenceJobTask
             model = new { s.Layers, s.ModelDim, bitsPerBase = mambaBits, streamSeconds = clock.Elapsed.TotalSeconds, chunk = e.Chunk },
             markov = new { order = selected.Order, alpha = e.MarkovAlpha, validationBitsPerBase = validationBits, bitsPerBase = markovBits },
         }, cancellation);
-        var table = new StringBuilder();
-        table.AppendLine(CultureInfo.InvariantCulture, $"Bits per base on the test regions of {options.Data.Sequences} ({scored:N0} bases; lower is better).");
-        table.AppendLine();
-        table.AppendLine("| model | bits per base |");
-        table.AppendLine("| --- | ---: |");
-        table.AppendLine(CultureInfo.InvariantCulture, $"| Mamba LM ({s.Layers}, d_model {s.ModelDim}), streamed in chunks of {e.Chunk} | {mambaBits:F4} |");
-        table.AppendLine(CultureInfo.InvariantCulture, $"| order-{selected.Order} Markov (α = {e.MarkovAlpha}, order chosen on validation) | {markovBits:F4} |");
-        await context.Artifacts.WriteTextAsync("results.md", table.ToString(), cancellation);
+        var table = new ResultsTable(ResultsColumn.Text("model"), ResultsColumn.Number("bits per base", "F4"))
+            .Row(FormattableString.Invariant($"Mamba LM ({s.Layers}, d_model {s.ModelDim}), streamed in chunks of {e.Chunk}"), mambaBits)
+            .Row(FormattableString.Invariant($"order-{selected.Order} Markov (α = {e.MarkovAlpha}, order chosen on validation)"), markovBits);
+        await context.Artifacts.WriteResultsAsync(new ResultsPage()
+            .Paragraph($"Bits per base on the test regions of {options.Data.Sequences} ({scored:N0} bases; lower is better).")
+            .Table(table), cancellation);
     }
 }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text;
 using Mamba.Graphs.Data;
 using Mamba.Graphs.Training;
+using Mamba.Sdk.Artifacts;
 using Mamba.Sdk.Data;
 using Mamba.Sdk.Exports;
 using Mamba.Sdk.Jobs;
@@ -73,19 +73,18 @@ public sealed class EvaluateTask : GraphJobTask
 
         var summary = Models.ToDictionary(m => m, m => Summary.Of(runs.Select(r => r.Scores[m].TestAccuracy)));
         await context.Artifacts.WriteJsonAsync("metrics.json", new { graph = graph.Source, nodes = graph.NodeCount, classes = graph.Classes, runs, testAccuracy = summary }, cancellation);
-        await context.Artifacts.WriteTextAsync("results.md", Table(graph, runs, summary), cancellation);
+        await context.Artifacts.WriteResultsAsync(Results(graph, runs, summary), cancellation);
     }
 
-    private static string Table(Graph graph, List<RunScores> runs, Dictionary<string, Summary> summary)
+    private static ResultsPage Results(Graph graph, List<RunScores> runs, Dictionary<string, Summary> summary)
     {
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Test accuracy on {graph.NodeCount} nodes, {graph.Classes.Count} classes; {runs.Count} runs (seeds {runs[0].Seed}…{runs[^1].Seed}), train/val/test {runs[0].Train}/{runs[0].Validation}/{runs[0].Test} nodes.");
-        text.AppendLine();
-        text.AppendLine("| model | mean ± std | " + string.Join(" | ", runs.Select(r => $"seed {r.Seed}")) + " |");
-        text.AppendLine("| --- | ---: | " + string.Join(" | ", runs.Select(_ => "---:")) + " |");
+        var table = new ResultsTable([ResultsColumn.Text("model"), ResultsColumn.Number("mean ± std"),
+            .. runs.Select(r => ResultsColumn.Number(FormattableString.Invariant($"seed {r.Seed}"), "F4"))]);
         foreach (string model in Models)
-            text.AppendLine(FormattableString.Invariant($"| {model} | {summary[model].Mean:F4} ± {summary[model].Std:F4} | {string.Join(" | ", runs.Select(r => r.Scores[model].TestAccuracy.ToString("F4", CultureInfo.InvariantCulture)))} |"));
-        return text.ToString();
+            table.Row([model, FormattableString.Invariant($"{summary[model].Mean:F4} ± {summary[model].Std:F4}"), .. runs.Select(r => (object)r.Scores[model].TestAccuracy)]);
+        return new ResultsPage()
+            .Paragraph($"Test accuracy on {graph.NodeCount} nodes, {graph.Classes.Count} classes; {runs.Count} runs (seeds {runs[0].Seed}…{runs[^1].Seed}), train/val/test {runs[0].Train}/{runs[0].Validation}/{runs[0].Test} nodes.")
+            .Table(table);
     }
 
     private sealed record RunScores(int Seed, int Train, int Validation, int Test, Dictionary<string, NodeResult> Scores);

@@ -5,6 +5,7 @@ using Mamba.Retrieval.Data;
 using Mamba.Retrieval.Dense;
 using Mamba.Retrieval.Evaluation;
 using Mamba.Retrieval.Lexical;
+using Mamba.Sdk.Artifacts;
 using Mamba.Sdk.Data;
 using Mamba.Sdk.Exports;
 using Mamba.Sdk.Jobs;
@@ -76,26 +77,20 @@ public sealed class EvaluateTask : JobTask<RetrievalJobOptions>
             model = encoder.Spec,
             scores,
         }, cancellation);
-        await context.Artifacts.WriteTextAsync("results.md", Table(set, scores, hybrids, options.Search.FusionK), cancellation);
+        await context.Artifacts.WriteResultsAsync(Results(set, scores, hybrids, options.Search.FusionK), cancellation);
     }
 
-    private static string Table(RetrievalSet set, Dictionary<string, RankingScores> scores, IReadOnlyList<HybridSearch> hybrids, int fusionK)
+    private static ResultsPage Results(RetrievalSet set, Dictionary<string, RankingScores> scores, IReadOnlyList<HybridSearch> hybrids, int fusionK)
     {
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{set.Name}: {set.Corpus.Passages.Count} passages, {set.Queries.Count} queries.");
-        foreach (var h in hybrids)
-        {
-            if (h.Method == FusionMethod.Convex)
-                text.AppendLine(CultureInfo.InvariantCulture, $"- {h.Label}: min-max normalised BM25 + {h.DenseWeight:0.##} × normalised cosine ({h.WeightSource}).");
-            else
-                text.AppendLine(CultureInfo.InvariantCulture, $"- {h.Label}: 1 / ({fusionK} + BM25 rank) + {h.DenseWeight:0.##} / ({fusionK} + dense rank) ({h.WeightSource}).");
-        }
-        text.AppendLine();
-        text.AppendLine("| method | MRR@10 | nDCG@10 | R@1 | R@10 | R@100 |");
-        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var (method, s) in scores)
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {method} | {s.Mrr10:F4} | {s.Ndcg10:F4} | {s.Recall1:F4} | {s.Recall10:F4} | {s.Recall100:F4} |");
-        return text.ToString();
+        var table = new ResultsTable(ResultsColumn.Text("method"), ResultsColumn.Number("MRR@10", "F4"), ResultsColumn.Number("nDCG@10", "F4"),
+            ResultsColumn.Number("R@1", "F4"), ResultsColumn.Number("R@10", "F4"), ResultsColumn.Number("R@100", "F4"));
+        foreach (var (method, s) in scores) table.Row(method, s.Mrr10, s.Ndcg10, s.Recall1, s.Recall10, s.Recall100);
+        return new ResultsPage()
+            .Paragraph($"{set.Name}: {set.Corpus.Passages.Count} passages, {set.Queries.Count} queries.")
+            .Bullets(hybrids.Select(h => h.Method == FusionMethod.Convex
+                ? (FormattableString)$"{h.Label}: min-max normalised BM25 + {h.DenseWeight:0.##} × normalised cosine ({h.WeightSource})."
+                : $"{h.Label}: 1 / ({fusionK} + BM25 rank) + {h.DenseWeight:0.##} / ({fusionK} + dense rank) ({h.WeightSource})."))
+            .Table(table);
     }
 }
 
@@ -298,19 +293,16 @@ public sealed class BenchTask : JobTask<RetrievalJobOptions>
             foreach (var encoder in encoders) encoder.Dispose();
         }
         await context.Artifacts.WriteJsonAsync("metrics.json", new { documents = b.Documents, repeats = b.Repeats, dModel = options.Model.DModel, depth, transformerMlp = mlp, cells = cells.Select(c => new { c.Model, c.Length, c.DocumentsPerSecond, c.Note }) }, cancellation);
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Encoding throughput, documents/s (batches of {b.Documents} random byte documents, median of {b.Repeats}; d_model {options.Model.DModel}, {depth} layers; the Transformer's gated MLP asks for {mlp} hidden units, rounded up to a multiple of 128).");
-        text.AppendLine();
-        text.AppendLine("| tokens | " + string.Join(" | ", models.Select(m => m.Name)) + " |");
-        text.AppendLine("| ---: | " + string.Join(" | ", models.Select(_ => "---:")) + " |");
-        string Cell(string model, int length)
+        var table = new ResultsTable([ResultsColumn.Number("tokens"), .. models.Select(m => ResultsColumn.Number(m.Name))]);
+        object Cell(string model, int length)
         {
             var cell = cells.First(c => c.Model == model && c.Length == length);
             return cell.DocumentsPerSecond is { } rate ? rate.ToString("F2", CultureInfo.InvariantCulture) : cell.Note;
         }
-        foreach (int length in b.Lengths)
-            text.AppendLine("| " + length.ToString(CultureInfo.InvariantCulture) + " | " + string.Join(" | ", models.Select(m => Cell(m.Name, length))) + " |");
-        await context.Artifacts.WriteTextAsync("results.md", text.ToString(), cancellation);
+        foreach (int length in b.Lengths) table.Row([length, .. models.Select(m => Cell(m.Name, length))]);
+        await context.Artifacts.WriteResultsAsync(new ResultsPage()
+            .Paragraph($"Encoding throughput, documents/s (batches of {b.Documents} random byte documents, median of {b.Repeats}; d_model {options.Model.DModel}, {depth} layers; the Transformer's gated MLP asks for {mlp} hidden units, rounded up to a multiple of 128).")
+            .Table(table), cancellation);
     }
 
     /// <summary>Seconds of one forward pass, or why it could not run.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
+using Mamba.Sdk.Artifacts;
 using Mamba.Sdk.Exports;
 using Mamba.Sdk.Jobs;
 using Mamba.Tracking.Motion;
@@ -57,13 +56,10 @@ public sealed class ForecastTask : JobTask<TrackingJobOptions>
             trainSeconds = Math.Round(trainSeconds, 1),
             meanDisplacementError = new { mamba, kalman = filter },
         }, cancellation);
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Mean displacement error (m) on the last {1 - t.Train - t.Validation:P0} of {trajectory.Source} ({origins} forecast origins); Kalman q = {kalman.Acceleration}, r = {kalman.MeasurementStd} m.");
-        text.AppendLine();
-        text.AppendLine("| steps ahead | Mamba | constant-velocity Kalman |");
-        text.AppendLine("| ---: | ---: | ---: |");
-        foreach (int h in ReportedHorizons.Where(h => h <= t.Horizon))
-            text.AppendLine(FormattableString.Invariant($"| {h} | {mamba[h - 1]:F2} | {filter[h - 1]:F2} |"));
-        await context.Artifacts.WriteTextAsync("results.md", text.ToString(), cancellation);
+        var table = new ResultsTable(ResultsColumn.Number("steps ahead"), ResultsColumn.Number("Mamba", "F2"), ResultsColumn.Number("constant-velocity Kalman", "F2"));
+        foreach (int h in ReportedHorizons.Where(h => h <= t.Horizon)) table.Row(h, mamba[h - 1], filter[h - 1]);
+        await context.Artifacts.WriteResultsAsync(new ResultsPage()
+            .Paragraph($"Mean displacement error (m) on the last {1 - t.Train - t.Validation:P0} of {trajectory.Source} ({origins} forecast origins); Kalman q = {kalman.Acceleration}, r = {kalman.MeasurementStd} m.")
+            .Table(table), cancellation);
     }
 }

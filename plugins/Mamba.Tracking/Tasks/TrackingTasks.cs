@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Mamba.Sdk.Artifacts;
 using Mamba.Sdk.Exports;
 using Mamba.Sdk.Jobs;
 using Mamba.Tracking.Data;
@@ -126,19 +127,19 @@ public sealed class EvaluateTask : JobTask<TrackingJobOptions>
             trainSeconds = Math.Round(trainSeconds, 1),
             rows,
         }, cancellation);
-        await context.Artifacts.WriteTextAsync("results.md", Table(rows, sequences, options.Sequences is null), cancellation);
+        await context.Artifacts.WriteResultsAsync(Results(rows, sequences, options.Sequences is null), cancellation);
     }
 
-    private static string Table(List<EvaluationRow> rows, List<MotSequence> sequences, bool synthetic)
+    private static ResultsPage Results(List<EvaluationRow> rows, List<MotSequence> sequences, bool synthetic)
     {
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"{(synthetic ? "Synthetic (simulated) held-out scenes" : "Sequences")}: {sequences.Count}, {sequences.Sum(s => s.Info.Length)} frames, {sequences.Sum(s => s.Truth.Count)} ground-truth boxes; same detections and association for every row.");
-        text.AppendLine();
-        text.AppendLine("| motion | patching | HOTA | DetA | AssA | MOTA | IDF1 | IDSW | Frag | frames/s |");
-        text.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        var table = new ResultsTable(ResultsColumn.Text("motion"), ResultsColumn.Text("patching"), ResultsColumn.Number("HOTA", "F4"),
+            ResultsColumn.Number("DetA", "F4"), ResultsColumn.Number("AssA", "F4"), ResultsColumn.Number("MOTA", "F4"), ResultsColumn.Number("IDF1", "F4"),
+            ResultsColumn.Number("IDSW"), ResultsColumn.Number("Frag"), ResultsColumn.Number("frames/s", "F0"));
         foreach (var r in rows)
-            text.AppendLine(FormattableString.Invariant($"| {r.Motion} | {(r.Patching ? "yes" : "no")} | {r.Hota:F4} | {r.DetA:F4} | {r.AssA:F4} | {r.Mota:F4} | {r.Idf1:F4} | {r.IdSwitches} | {r.Fragmentations} | {r.FramesPerSecond:F0} |"));
-        return text.ToString();
+            table.Row(r.Motion, r.Patching ? "yes" : "no", r.Hota, r.DetA, r.AssA, r.Mota, r.Idf1, r.IdSwitches, r.Fragmentations, r.FramesPerSecond);
+        return new ResultsPage()
+            .Paragraph($"{(synthetic ? "Synthetic (simulated) held-out scenes" : "Sequences")}: {sequences.Count}, {sequences.Sum(s => s.Info.Length)} frames, {sequences.Sum(s => s.Truth.Count)} ground-truth boxes; same detections and association for every row.")
+            .Table(table);
     }
 
     private sealed record EvaluationRow(string Motion, bool Patching, double Hota, double DetA, double AssA, double Mota, double Idf1, int IdSwitches, int Fragmentations, double FramesPerSecond);
