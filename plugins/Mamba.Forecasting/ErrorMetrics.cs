@@ -1,27 +1,20 @@
-using Mamba.Sdk.Exports;
 using static TorchSharp.torch;
 
 namespace Mamba.Forecasting;
 
-/// <summary>Mean squared error over every element.</summary>
-[Metric("mse", Description = "Mean squared error")]
-public sealed class MeanSquaredError : IMetric
+/// <summary>Forecast errors over every element of same-shaped prediction and target tensors, in float64.</summary>
+public static class ErrorMetrics
 {
-    /// <inheritdoc/>
-    public double Compute(Tensor predictions, Tensor targets)
+    /// <summary>Mean squared error.</summary>
+    public static double MeanSquared(Tensor predictions, Tensor targets)
     {
         ArgumentNullException.ThrowIfNull(predictions);
         using var scope = NewDisposeScope();
         return (predictions - targets).square().mean().to_type(ScalarType.Float64).item<double>();
     }
-}
 
-/// <summary>Mean absolute error over every element.</summary>
-[Metric("mae", Description = "Mean absolute error")]
-public sealed class MeanAbsoluteError : IMetric
-{
-    /// <inheritdoc/>
-    public double Compute(Tensor predictions, Tensor targets)
+    /// <summary>Mean absolute error.</summary>
+    public static double MeanAbsolute(Tensor predictions, Tensor targets)
     {
         ArgumentNullException.ThrowIfNull(predictions);
         using var scope = NewDisposeScope();

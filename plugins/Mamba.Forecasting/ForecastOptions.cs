@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Mamba.Sdk.Jobs;
+using Mamba.Forecasting.Models;
 using Mamba.Sdk.Training;
 
 namespace Mamba.Forecasting;
@@ -99,9 +100,10 @@ public sealed class DataOptions : IValidatableObject
 /// <summary>S-Mamba's sizes (defaults: the paper's settings scaled for CPU).</summary>
 public sealed class ModelOptions
 {
-    /// <summary>The model export to use.</summary>
-    [Description("Model export: s-mamba (default) or another plugin's forecaster.")]
-    public string Type { get; set; } = "s-mamba";
+    /// <summary>The model to fit.</summary>
+    [Description("The model: s-mamba (default) or dlinear.")]
+    [AllowedValues(ForecastModels.SMamba, ForecastModels.DLinear, ErrorMessage = "type is s-mamba or dlinear")]
+    public string Type { get; set; } = ForecastModels.SMamba;
 
     /// <summary>Token width.</summary>
     [Range(4, 4096)]

@@ -71,6 +71,7 @@ public interface IDatasetReader<out TData> : IDatasetReader
 }
 
 /// <summary>A metric over predictions and targets of the same shape.</summary>
+[Obsolete("A metric over tensors that only its own plugin looked up; compute metrics in the plugin. Removed in SDK 2.0.")]
 public interface IMetric
 {
     /// <summary>The metric's value; reductions over batch and time are the metric's own.</summary>
@@ -78,6 +79,7 @@ public interface IMetric
 }
 
 /// <summary>Builds a model module. Implement <see cref="IModelFactory{TSpec}"/>.</summary>
+[Obsolete("A model spec is a type of its own plugin, which no other plugin can see, so no other plugin can build models for it; build models in the plugin. Removed in SDK 2.0.")]
 public interface IModelFactory
 {
     /// <summary>The specification type the factory takes (sizes from the data plus the job's model options).</summary>
@@ -85,6 +87,7 @@ public interface IModelFactory
 }
 
 /// <summary>Builds a model from a <typeparamref name="TSpec"/>.</summary>
+[Obsolete("A model spec is a type of its own plugin, which no other plugin can see, so no other plugin can build models for it; build models in the plugin. Removed in SDK 2.0.")]
 public interface IModelFactory<in TSpec> : IModelFactory
 {
     /// <summary>A new model with freshly initialised parameters.</summary>

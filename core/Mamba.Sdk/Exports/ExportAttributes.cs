@@ -35,6 +35,7 @@ public sealed class DatasetReaderAttribute(string format) : MambaExportAttribute
 }
 
 /// <summary>Exports an <see cref="IMetric"/> under its name.</summary>
+[Obsolete("A metric over tensors that only its own plugin looked up; compute metrics in the plugin. Removed in SDK 2.0.")]
 public sealed class MetricAttribute(string name) : MambaExportAttribute(name)
 {
     /// <summary>True for scores (accuracy), false for errors (MSE).</summary>
@@ -45,6 +46,7 @@ public sealed class MetricAttribute(string name) : MambaExportAttribute(name)
 }
 
 /// <summary>Exports an <see cref="IModelFactory"/> under the <c>model.type</c> jobs name.</summary>
+[Obsolete("A model spec is a type of its own plugin, which no other plugin can see, so no other plugin can build models for it; build models in the plugin. Removed in SDK 2.0.")]
 public sealed class ModelAttribute(string type) : MambaExportAttribute(type)
 {
     /// <inheritdoc/>

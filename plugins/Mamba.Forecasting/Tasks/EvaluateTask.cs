@@ -23,7 +23,7 @@ public sealed record HorizonScores(int Horizon, int TestWindows, IReadOnlyList<S
 [JobTask("evaluate", Description = "Model vs persistence, seasonal naive and DLinear per horizon on the test split -> metrics.json, results.md")]
 public sealed class EvaluateTask : JobTask<ForecastOptions>
 {
-    internal const string Persistence = "persistence", SeasonalNaive = "seasonal-naive", DLinearName = "dlinear";
+    internal const string Persistence = "persistence", SeasonalNaive = "seasonal-naive";
 
     /// <inheritdoc/>
     protected override void Check(JobCheckContext context, ForecastOptions options) =>
@@ -36,8 +36,6 @@ public sealed class EvaluateTask : JobTask<ForecastOptions>
         var pipeline = new ForecastPipeline(context, options);
         var data = pipeline.LoadData(cancellation);
         int period = data.CheckedPeriod(options.Baselines.SeasonalPeriod);
-        var mse = context.Exports.Get<IMetric>("mse");
-        var mae = context.Exports.Get<IMetric>("mae");
         var results = new List<HorizonScores>();
 
         foreach (int horizon in options.Data.Horizons)
@@ -45,18 +43,18 @@ public sealed class EvaluateTask : JobTask<ForecastOptions>
             using var test = data.Windows(data.Splits.Test, horizon, "test");
             var scores = new List<Score>();
             var fits = new List<FitReport>();
-            foreach (string modelType in new[] { options.Model.Type, DLinearName }.Distinct())
+            foreach (string modelType in new[] { options.Model.Type, ForecastModels.DLinear }.Distinct())
             {
                 var (model, report) = pipeline.Fit(modelType, data, horizon, cancellation);
                 fits.Add(report);
                 using (model)
                 using (var forecast = ForecastPipeline.Forecast(model, test))
-                    scores.Add(ScoreOf(modelType, forecast, test, data, mse, mae));
+                    scores.Add(ScoreOf(modelType, forecast, test, data));
             }
             using (var persistence = NaiveForecasts.Persistence(test.Inputs, horizon, data.OutputPositions))
-                scores.Add(ScoreOf(Persistence, persistence, test, data, mse, mae));
+                scores.Add(ScoreOf(Persistence, persistence, test, data));
             using (var seasonal = NaiveForecasts.SeasonalNaive(test.Inputs, horizon, period, data.OutputPositions))
-                scores.Add(ScoreOf(SeasonalNaive, seasonal, test, data, mse, mae));
+                scores.Add(ScoreOf(SeasonalNaive, seasonal, test, data));
             foreach (var score in scores) context.Logger.LogScore(horizon, score.Model, score.Mse, score.Mae);
             results.Add(new HorizonScores(horizon, test.Count, scores, fits));
         }
@@ -76,12 +74,13 @@ public sealed class EvaluateTask : JobTask<ForecastOptions>
         await context.Artifacts.WriteResultsAsync(Results(results, averages, options, data, clock.Elapsed), cancellation).ConfigureAwait(false);
     }
 
-    private static Score ScoreOf(string model, Tensor forecast, WindowSet test, ForecastDataset data, IMetric mse, IMetric mae)
+    private static Score ScoreOf(string model, Tensor forecast, WindowSet test, ForecastDataset data)
     {
         using var scope = NewDisposeScope();
         var forecastUnits = data.Unscale(forecast);
         var targetUnits = data.Unscale(test.Targets);
-        return new Score(model, mse.Compute(forecast, test.Targets), mae.Compute(forecast, test.Targets), mse.Compute(forecastUnits, targetUnits), mae.Compute(forecastUnits, targetUnits));
+        return new Score(model, ErrorMetrics.MeanSquared(forecast, test.Targets), ErrorMetrics.MeanAbsolute(forecast, test.Targets),
+            ErrorMetrics.MeanSquared(forecastUnits, targetUnits), ErrorMetrics.MeanAbsolute(forecastUnits, targetUnits));
     }
 
     internal static ResultsPage Results(IReadOnlyList<HorizonScores> results, IReadOnlyList<Score> averages, ForecastOptions options, ForecastDataset data, TimeSpan elapsed)

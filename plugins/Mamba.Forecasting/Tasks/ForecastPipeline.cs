@@ -49,11 +49,8 @@ internal sealed class ForecastPipeline(JobContext context, ForecastOptions optio
     public (nn.Module<Tensor, Tensor> Model, FitReport Report) Fit(string modelType, ForecastDataset data, int horizon, CancellationToken cancellation)
     {
         var spec = new ForecastModelSpec(data.Lookback, horizon, data.InputColumns.Length, data.OutputPositions, options.Model, options.Baselines);
-        var factory = context.Exports.Get<IModelFactory>(modelType) as IModelFactory<ForecastModelSpec>
-            ?? throw new JobOptionsException("options.model.type", $"'{modelType}' does not build forecasting models");
         random.manual_seed(options.Training.SeedFor(horizon));
-        var model = factory.Create(spec) as nn.Module<Tensor, Tensor>
-            ?? throw new JobOptionsException("options.model.type", $"'{modelType}' builds a module that does not map a tensor to a tensor");
+        var model = ForecastModels.Create(modelType, spec);
         string name = $"{modelType}-h{horizon}";
         var saved = new SavedForecaster(modelType, data.Lookback, horizon, data.InputColumns.Length, data.OutputPositions,
             [.. data.OutputColumns.Select(c => data.Frame.Names[c])], options.Model, options.Baselines);

@@ -21,8 +21,6 @@ public sealed class TrainTask : JobTask<ForecastOptions>
         var clock = Stopwatch.StartNew();
         var pipeline = new ForecastPipeline(context, options);
         var data = pipeline.LoadData(cancellation);
-        var mse = context.Exports.Get<IMetric>("mse");
-        var mae = context.Exports.Get<IMetric>("mae");
         var horizons = new List<object>();
         foreach (int horizon in options.Data.Horizons)
         {
@@ -31,7 +29,7 @@ public sealed class TrainTask : JobTask<ForecastOptions>
             using (model)
             using (var forecast = ForecastPipeline.Forecast(model, test))
             {
-                double testMse = mse.Compute(forecast, test.Targets), testMae = mae.Compute(forecast, test.Targets);
+                double testMse = ErrorMetrics.MeanSquared(forecast, test.Targets), testMae = ErrorMetrics.MeanAbsolute(forecast, test.Targets);
                 context.Logger.LogScore(horizon, options.Model.Type, testMse, testMae);
                 horizons.Add(new { horizon, fit = report, testMse, testMae });
             }

@@ -11,7 +11,7 @@ public sealed class SymmetricPercentageErrorTests
         using var predictions = tensor(new[] { 110.0, 50.0, 0.0 });
         using var targets = tensor(new[] { 100.0, 100.0, 0.0 });
 
-        double smape = new SymmetricPercentageError().Compute(predictions, targets);
+        double smape = SymmetricPercentageError.Compute(predictions, targets);
 
         Assert.Equal((200.0 * 10 / 210 + 200.0 * 50 / 150) / 3, smape, 1e-9);
     }
@@ -21,7 +21,7 @@ public sealed class SymmetricPercentageErrorTests
     {
         using var values = tensor(new[] { 1f, -2f, 3f });
 
-        Assert.Equal(0, new SymmetricPercentageError().Compute(values, values), 1e-9);
+        Assert.Equal(0, SymmetricPercentageError.Compute(values, values), 1e-9);
     }
 
     [Fact]
@@ -30,6 +30,6 @@ public sealed class SymmetricPercentageErrorTests
         using var a = zeros(3);
         using var b = zeros(4);
 
-        Assert.Throws<ArgumentException>(() => new SymmetricPercentageError().Compute(a, b));
+        Assert.Throws<ArgumentException>(() => SymmetricPercentageError.Compute(a, b));
     }
 }

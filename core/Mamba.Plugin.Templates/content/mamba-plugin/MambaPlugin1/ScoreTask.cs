@@ -8,7 +8,7 @@ namespace MambaPlugin1;
 
 /// <summary>
 /// Forecasts each value of a column as the mean of the <see cref="ScoreOptions.Window"/> values before it and scores
-/// the forecasts with the <c>smape</c> metric. Replace it with your domain's train / evaluate / predict tasks.
+/// the forecasts by their symmetric percentage error. Replace it with your domain's train / evaluate / predict tasks.
 /// </summary>
 [JobTask("score", Description = "Score a moving-average forecast of one column")]
 public sealed class ScoreTask : JobTask<ScoreOptions>
@@ -38,10 +38,9 @@ public sealed class ScoreTask : JobTask<ScoreOptions>
             }
         }
 
-        var metric = context.Exports.Get<IMetric>("smape");
         using var predicted = tensor(forecasts);
         using var actual = tensor(values[options.Window..]);
-        double smape = metric.Compute(predicted, actual);
+        double smape = SymmetricPercentageError.Compute(predicted, actual);
         context.Logger.LogInformation("{Column}: sMAPE {Smape:F2} %", options.Column, smape);
         await context.Artifacts.WriteJsonAsync("metrics.json", new { column = options.Column, window = options.Window, forecasts = forecasts.Length, smape }, cancellation);
     }

@@ -1,4 +1,3 @@
-using Mamba.Sdk.Exports;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,11 +7,10 @@ namespace MambaPlugin1;
 /// Symmetric mean absolute percentage error, in percent: mean of 200·|ŷ − y| / (|ŷ| + |y|), with terms where both are
 /// zero counted as 0. Lower is better; 0 is perfect, 200 the worst.
 /// </summary>
-[Metric("smape", HigherIsBetter = false, Description = "Symmetric mean absolute percentage error (%)")]
-public sealed class SymmetricPercentageError : IMetric
+public static class SymmetricPercentageError
 {
-    /// <inheritdoc/>
-    public double Compute(Tensor predictions, Tensor targets)
+    /// <summary>sMAPE of <paramref name="predictions"/> against <paramref name="targets"/>, which must have one shape.</summary>
+    public static double Compute(Tensor predictions, Tensor targets)
     {
         ArgumentNullException.ThrowIfNull(predictions);
         ArgumentNullException.ThrowIfNull(targets);
