@@ -7,7 +7,7 @@ internal static class GlobalOptions
 {
     public static Option<string[]> Plugins { get; } = new("--plugins")
     {
-        Description = "A plugin folder to search first (repeatable); then MAMBA_PLUGIN_PATH, ./plugins and the host's plugins/.",
+        Description = "A plugin folder to search first (repeatable); then MAMBA_PLUGIN_PATH and the host's plugins/ (never the current directory).",
         Recursive = true,
         AllowMultipleArgumentsPerToken = false,
     };
