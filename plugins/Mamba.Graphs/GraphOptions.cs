@@ -13,6 +13,21 @@ public sealed class GraphDataOptions
     [JobPath(JobPathKind.File)]
     public string Edges { get; set; } = "";
 
+    /// <summary>The edge list's column of edge sources (with a header).</summary>
+    [Required(AllowEmptyStrings = false), Description("Edge-list column of edge sources (e.g. from).")]
+    public string SourceColumn { get; set; } = "source";
+
+    /// <summary>The edge list's column of edge targets (with a header).</summary>
+    [Required(AllowEmptyStrings = false), Description("Edge-list column of edge targets (e.g. to).")]
+    public string TargetColumn { get; set; } = "target";
+
+    /// <summary>
+    /// False for a text edge list without a header (SNAP, KONECT, PyG dumps): each line's first two fields, separated by
+    /// commas, tabs or spaces, are source and target, and lines starting with <c>#</c> or <c>%</c> are comments.
+    /// </summary>
+    [Description("false: a headerless edge list, the first two fields of each line (comma, tab or space separated); # and % lines are comments.")]
+    public bool Header { get; set; } = true;
+
     /// <summary>Node table (id, label, optional split), CSV or Parquet, relative to the job file.</summary>
     [Required(AllowEmptyStrings = false), Description("Node table: CSV or Parquet with an id column, a label column and optional split column.")]
     [JobPath(JobPathKind.File)]

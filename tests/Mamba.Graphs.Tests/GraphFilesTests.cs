@@ -36,6 +36,51 @@ public sealed class GraphFilesTests : IDisposable
     }
 
     [Fact]
+    public async Task A_headerless_edge_list_with_comments_and_mixed_separators_reads_as_its_csv_twin()
+    {
+        var edges = File.ReadLines(Data("karate.edges.csv")).Skip(1).Select(line => line.Split(',')).ToList();
+        string headerless = Write("karate.txt", ["# Zachary's karate club, SNAP style", "% KONECT comment",
+            .. edges.Select((e, i) => (i % 3) switch { 0 => $"{e[0]}\t{e[1]}", 1 => $"{e[0]}  {e[1]}", _ => $"{e[0]},{e[1]},{e[2]}" })]);
+        var csv = await Karate();
+
+        var graph = await GraphFiles.ReadAsync(headerless, Data("karate.nodes.csv"),
+            new GraphDataOptions { LabelColumn = "club", Header = false }, CancellationToken.None);
+
+        Assert.Equal(csv.NodeCount, graph.NodeCount);
+        Assert.Equal(csv.EntryCount, graph.EntryCount);
+        Assert.Equal(Enumerable.Range(0, csv.NodeCount).Select(csv.Degree), Enumerable.Range(0, graph.NodeCount).Select(graph.Degree));
+    }
+
+    [Fact]
+    public async Task A_headerless_line_with_one_field_names_its_line_in_the_file()
+    {
+        string nodes = Write("nodes.csv", "id,label", "a,x", "b,y");
+        string edges = Write("edges.txt", "# comment", "a b", "", "b");
+
+        var error = await Assert.ThrowsAsync<DataFormatException>(() =>
+            GraphFiles.ReadAsync(edges, nodes, new GraphDataOptions { Header = false }, CancellationToken.None));
+
+        Assert.Equal(4, error.Row);
+        Assert.Contains("needs a source and a target", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Edge_columns_can_have_other_names_and_a_missing_one_says_how_to_name_them()
+    {
+        string nodes = Write("nodes.csv", "id,label", "a,x", "b,y");
+        string edges = Write("edges.csv", "from,to", "a,b", "b,c");
+
+        var graph = GraphFiles.ReadAsync(edges, nodes, new GraphDataOptions { SourceColumn = "from", TargetColumn = "to" }, CancellationToken.None);
+        var unknown = await Assert.ThrowsAsync<DataFormatException>(() => graph);
+        var unnamed = await Assert.ThrowsAsync<DataFormatException>(() => GraphFiles.ReadAsync(edges, nodes, new GraphDataOptions(), CancellationToken.None));
+
+        Assert.Equal("to", unknown.Column);
+        Assert.Equal(3, unknown.Row);
+        Assert.Contains("no column 'source' (columns: from, to)", unnamed.Message, StringComparison.Ordinal);
+        Assert.Contains("data.sourceColumn and data.targetColumn, or set data.header to false", unnamed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_edge_to_an_unknown_node_names_file_row_and_column()
     {
         string nodes = Write("nodes.csv", "id,label", "a,x", "b,y");

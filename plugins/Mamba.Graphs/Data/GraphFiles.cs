@@ -9,13 +9,14 @@ namespace Mamba.Graphs.Data;
 public static class GraphFiles
 {
     private static readonly string[] SplitNames = ["train", "val", "test"];
+    private static readonly char[] FieldSeparators = [',', '\t', ' '];
 
     /// <summary>Reads, checks and indexes the graph; errors name the file, row and column.</summary>
     public static async Task<Graph> ReadAsync(string edgesPath, string nodesPath, GraphDataOptions options, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(options);
         var nodes = await ReadTableAsync(nodesPath, cancellation);
-        var edges = await ReadTableAsync(edgesPath, cancellation);
+        var edges = options.Header ? await ReadTableAsync(edgesPath, cancellation) : ReadHeaderless(edgesPath, options, cancellation);
         if (nodes.Rows.Count == 0) throw new DataFormatException(nodesPath, "no nodes");
 
         int idColumn = nodes.Column(options.IdColumn);
@@ -48,30 +49,58 @@ public static class GraphFiles
             }
         }
 
-        int sourceColumn = edges.Column("source"), targetColumn = edges.Column("target");
+        const string EdgeHint = "; name the edge list's columns with data.sourceColumn and data.targetColumn, or set data.header to false for a list without a header";
+        int sourceColumn = edges.Column(options.SourceColumn, EdgeHint), targetColumn = edges.Column(options.TargetColumn, EdgeHint);
         int weightColumn = edges.Names.IndexOf("weight");
         var list = new List<(int, int, float)>(edges.Rows.Count);
         for (int r = 0; r < edges.Rows.Count; r++)
         {
             var row = edges.Rows[r];
-            int s = index.TryGetValue(row[sourceColumn], out int si) ? si : throw new DataFormatException(edgesPath, $"unknown node id '{row[sourceColumn]}' (not in {nodesPath})", r + 2, "source");
-            int t = index.TryGetValue(row[targetColumn], out int ti) ? ti : throw new DataFormatException(edgesPath, $"unknown node id '{row[targetColumn]}' (not in {nodesPath})", r + 2, "target");
+            int s = index.TryGetValue(row[sourceColumn], out int si) ? si : throw new DataFormatException(edgesPath, $"unknown node id '{row[sourceColumn]}' (not in {nodesPath})", edges.RowNumber(r), options.SourceColumn);
+            int t = index.TryGetValue(row[targetColumn], out int ti) ? ti : throw new DataFormatException(edgesPath, $"unknown node id '{row[targetColumn]}' (not in {nodesPath})", edges.RowNumber(r), options.TargetColumn);
             float w = 1;
             if (weightColumn >= 0 && (!float.TryParse(row[weightColumn], NumberStyles.Float, CultureInfo.InvariantCulture, out w) || !float.IsFinite(w) || w <= 0))
-                throw new DataFormatException(edgesPath, $"'{row[weightColumn]}' is not a positive finite weight", r + 2, "weight");
+                throw new DataFormatException(edgesPath, $"'{row[weightColumn]}' is not a positive finite weight", edges.RowNumber(r), "weight");
             list.Add((s, t, w));
         }
         var graph = Graph.FromEdges($"{edgesPath} + {nodesPath}", [.. nodes.Rows.Select(row => row[idColumn])], labels, classes, splits, list, options.Directed);
         return options.LargestComponent ? graph.Induced(graph.LargestComponent()) : graph;
     }
 
-    private sealed record Table(string Path, List<string> Names, List<string[]> Rows)
+    /// <summary>A table read whole; <see cref="Lines"/> holds each row's line in the file where that is not row + 2.</summary>
+    private sealed record Table(string Path, List<string> Names, List<string[]> Rows, List<long>? Lines = null)
     {
-        public int Column(string name)
+        public int Column(string name, string hint = "")
         {
             int i = Names.IndexOf(name);
-            return i >= 0 ? i : throw new DataFormatException(Path, $"no column '{name}' (columns: {string.Join(", ", Names)})");
+            return i >= 0 ? i : throw new DataFormatException(Path, $"no column '{name}' (columns: {string.Join(", ", Names)}){hint}");
         }
+
+        public long RowNumber(int row) => Lines?[row] ?? row + 2;
+    }
+
+    /// <summary>A headerless text edge list: source and target are each line's first two fields.</summary>
+    private static Table ReadHeaderless(string path, GraphDataOptions options, CancellationToken cancellation)
+    {
+        if (!File.Exists(path)) throw new DataFormatException(path, "file not found");
+        if (Path.GetExtension(path).Equals(".parquet", StringComparison.OrdinalIgnoreCase))
+            throw new DataFormatException(path, "header: false is for text edge lists; a Parquet file always names its columns");
+        var rows = new List<string[]>();
+        var lines = new List<long>();
+        long number = 0;
+        foreach (string line in File.ReadLines(path))
+        {
+            number++;
+            if ((number & 4095) == 0) cancellation.ThrowIfCancellationRequested();
+            string text = line.Trim();
+            if (text.Length == 0 || text[0] is '#' or '%') continue;
+            var fields = text.Split(FieldSeparators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (fields.Length < 2)
+                throw new DataFormatException(path, $"'{text}' has {fields.Length} field; a headerless edge list needs a source and a target on each line", number);
+            rows.Add([fields[0], fields[1]]);
+            lines.Add(number);
+        }
+        return new Table(path, [options.SourceColumn, options.TargetColumn], rows, lines);
     }
 
     private static async Task<Table> ReadTableAsync(string path, CancellationToken cancellation)

@@ -1,5 +1,6 @@
 using Mamba.Graphs.Data;
 using Mamba.Graphs.Models;
+using Mamba.Sdk.Data;
 using static TorchSharp.torch;
 
 namespace Mamba.Graphs.Features;
@@ -21,7 +22,8 @@ public static class StructuralFeatures
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(options);
         if (graph.NodeCount > MaxNodes)
-            throw new InvalidOperationException($"{graph.Source}: {graph.NodeCount} nodes; structural features are computed densely for up to {MaxNodes}");
+            throw new DataFormatException(graph.Source,
+                $"{graph.NodeCount} nodes; structural features are computed densely (an N × N eigendecomposition), so a graph may have at most {MaxNodes} (use data.largestComponent, or a subgraph)");
         using var scope = NewDisposeScope();
         int n = graph.NodeCount;
         var adjacency = DenseAdjacency(graph);                               // (N, N), symmetric when undirected
