@@ -44,6 +44,13 @@ public sealed class GraphDataOptions
     /// <summary>Optional column holding <c>train</c>/<c>val</c>/<c>test</c> per node; without it splits are random per seed.</summary>
     public string? SplitColumn { get; set; }
 
+    /// <summary>
+    /// Numeric node-table columns used as node features, standardised, beside the structural ones: a list of names, or
+    /// <c>["*"]</c> for every column other than the id, label and split columns whose every cell is a number.
+    /// </summary>
+    [Description("Numeric node-table columns to use as node features: names, or [\"*\"] for every numeric column other than id, label and split; default none.")]
+    public string[] FeatureColumns { get; set; } = [];
+
     /// <summary>Keep edge directions; by default edges are made undirected (as GCN and GMN use them).</summary>
     public bool Directed { get; set; }
 
@@ -69,9 +76,19 @@ public sealed class SplitOptions : IValidatableObject
     }
 }
 
-/// <summary>Structural node features, computed from the graph (the bundled graphs have no node features).</summary>
+/// <summary>
+/// Node features: structural ones computed from the graph (all the bundled graphs have), and the node table's own
+/// numeric columns named by <see cref="GraphDataOptions.FeatureColumns"/>.
+/// </summary>
 public sealed class FeatureOptions
 {
+    /// <summary>
+    /// Compute the structural features (log degree, random-walk returns, Laplacian eigenvectors). They need a dense
+    /// N × N eigendecomposition, so graphs beyond 20,000 nodes must turn them off and bring node features instead.
+    /// </summary>
+    [Description("Compute structural features (degree, random-walk returns, Laplacian eigenvectors; at most 20,000 nodes); false: node-table features only.")]
+    public bool Structural { get; set; } = true;
+
     /// <summary>Random-walk structural encoding: return probabilities after 1…K steps.</summary>
     [Range(0, 64)]
     public int RandomWalkSteps { get; set; } = 16;

@@ -81,6 +81,37 @@ public sealed class GraphFilesTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_numeric_column_but_id_label_and_split_becomes_a_node_feature_under_a_star()
+    {
+        string nodes = Write("nodes.csv", "id,label,split,age,note,score", "7,x,train,30,ok,0.5", "8,y,test,41,n/a,-1e2");
+        string edges = Write("edges.csv", "source,target", "7,8");
+
+        var graph = await GraphFiles.ReadAsync(edges, nodes, new GraphDataOptions { SplitColumn = "split", FeatureColumns = ["*"] }, CancellationToken.None);
+
+        Assert.Equal(["age", "score"], graph.Attributes!.Names);
+        Assert.Equal([30, 0.5, 41, -100], graph.Attributes.Values);
+    }
+
+    [Fact]
+    public async Task A_named_feature_column_with_a_missing_or_non_numeric_cell_names_its_row()
+    {
+        string nodes = Write("nodes.csv", "id,label,note,age", "a,x,ok,3", "b,y,late,", "c,x,?,1");
+        string edges = Write("edges.csv", "source,target", "a,b");
+
+        var missing = await Assert.ThrowsAsync<DataFormatException>(() =>
+            GraphFiles.ReadAsync(edges, nodes, new GraphDataOptions { FeatureColumns = ["age"] }, CancellationToken.None));
+        var text = await Assert.ThrowsAsync<DataFormatException>(() =>
+            GraphFiles.ReadAsync(edges, nodes, new GraphDataOptions { FeatureColumns = ["note"] }, CancellationToken.None));
+        var label = await Assert.ThrowsAsync<DataFormatException>(() =>
+            GraphFiles.ReadAsync(edges, nodes, new GraphDataOptions { FeatureColumns = ["label"] }, CancellationToken.None));
+
+        Assert.Equal((3L, "age"), (missing.Row!.Value, missing.Column!));
+        Assert.Contains("missing feature value", missing.Message, StringComparison.Ordinal);
+        Assert.Equal((2L, "note"), (text.Row!.Value, text.Column!));
+        Assert.Contains("cannot be a node feature", label.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_edge_to_an_unknown_node_names_file_row_and_column()
     {
         string nodes = Write("nodes.csv", "id,label", "a,x", "b,y");

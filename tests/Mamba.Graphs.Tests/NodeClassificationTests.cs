@@ -104,6 +104,37 @@ public sealed class NodeClassificationTests : IDisposable
         Assert.Equal([0, 0.5, 0.25, 0.375], returns[0].data<double>().ToArray().Select(v => Math.Round(v, 12)));
     }
 
+    [Fact]
+    public void Node_attributes_are_standardised_beside_the_structural_features_and_before_the_eigenvectors()
+    {
+        var attributes = new NodeAttributes(["age"], [10, 20, 30, 40]);
+        var graph = Graph.FromEdges("path", ["a", "b", "c", "d"], [0, 1, 0, 1], ["x", "y"], null,
+            [(0, 1, 1f), (1, 2, 1f), (2, 3, 1f)], directed: false, attributes);
+        var structural = new FeatureOptions { RandomWalkSteps = 2, LaplacianVectors = 2 };
+
+        var (both, laplacian) = StructuralFeatures.Compute(graph, structural);
+        var (only, none) = StructuralFeatures.Compute(graph, new FeatureOptions { Structural = false });
+
+        using (both)
+        using (only)
+        {
+            // 1 degree + 2 walk returns + the attribute + 2 eigenvectors; (x − mean) / sample std of 10, 20, 30, 40.
+            double[] expected = [.. new[] { -1.5, -0.5, 0.5, 1.5 }.Select(v => v / Math.Sqrt(5.0 / 3))];
+            Assert.Equal([4, 6], both.shape);
+            Assert.Equal(2, laplacian);
+            Assert.Equal(expected, both[.., 3].data<float>().ToArray().Select(v => (double)v), new Tolerance(1e-6));
+            Assert.Equal([4, 1], only.shape);
+            Assert.Equal(0, none);
+            Assert.Equal(expected, only[.., 0].data<float>().ToArray().Select(v => (double)v), new Tolerance(1e-6));
+        }
+    }
+
+    private sealed class Tolerance(double epsilon) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= epsilon;
+        public int GetHashCode(double obj) => 0;
+    }
+
     private static (NodePredictions Predictions, NodeSplit Split) Fit(Graph graph, GraphJobOptions options, int seed)
     {
         var (features, laplacian) = StructuralFeatures.Compute(graph, options.Features);

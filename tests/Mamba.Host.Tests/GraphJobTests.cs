@@ -34,6 +34,30 @@ public sealed class GraphJobTests : IDisposable
     }
 
     [Fact]
+    public void A_users_graph_with_a_headerless_edge_list_learns_from_its_feature_columns()
+    {
+        // 60 nodes on a ring with chords drawn without regard to the label, so the structure says nothing of it; the
+        // 'signal' column is the label plus noise, 'note' is text (left out by "*").
+        var random = new Random(3);
+        int[] labels = [.. Enumerable.Range(0, 60).Select(_ => random.Next(2))];
+        string nodes = Path.Combine(root, "members.csv"), edges = Path.Combine(root, "friendships.txt");
+        File.WriteAllLines(nodes, ["member,group,signal,note",
+            .. labels.Select((l, i) => FormattableString.Invariant($"m{i},{(l == 0 ? "blue" : "red")},{l + 0.3 * (random.NextDouble() - 0.5):F3},n{i % 5}"))]);
+        File.WriteAllLines(edges, ["# u v (synthetic test graph)",
+            .. Enumerable.Range(0, 60).Select(i => $"m{i}\tm{(i + 1) % 60}"), .. Enumerable.Range(0, 30).Select(_ => $"m{random.Next(60)} m{random.Next(60)}")]);
+        string[] data = ["--set", $"data.edges={edges}", "--set", $"data.nodes={nodes}", "--set", "data.header=false",
+            "--set", "data.idColumn=member", "--set", "data.labelColumn=group", "--set", "training.epochs=30", "--set", "model.dModel=8"];
+
+        string withFeatures = PluginWorkspace.RunJob(root, Path.Combine(Jobs, "karate-train.json"),
+            [.. data, "--set", "data.featureColumns=[\"*\"]", "--set", "features.structural=false"]);
+
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(withFeatures, "metrics.json")))!;
+        Assert.True((double)metrics["testAccuracy"]! >= 0.9, $"test accuracy {metrics["testAccuracy"]} from a feature that holds the label");
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(withFeatures, "models", "gmn", "config.json")))!;
+        Assert.Equal(1, (int)config["featureDim"]!);
+    }
+
+    [Fact]
     public void An_edge_to_an_unknown_member_fails_the_run_naming_file_row_and_column()
     {
         string edges = Path.Combine(root, "edges.csv");

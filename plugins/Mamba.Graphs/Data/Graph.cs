@@ -7,8 +7,10 @@ namespace Mamba.Graphs.Data;
 /// </summary>
 public sealed class Graph
 {
-    internal Graph(string source, string[] ids, int[] labels, string[] classes, string[]? splits, int[] offsets, int[] neighbors, float[] weights)
+    internal Graph(string source, string[] ids, int[] labels, string[] classes, string[]? splits, int[] offsets, int[] neighbors, float[] weights,
+        NodeAttributes? attributes)
     {
+        Attributes = attributes;
         Source = source;
         Ids = ids;
         Labels = labels;
@@ -43,6 +45,9 @@ public sealed class Graph
     /// <summary>Edge weights, parallel to <see cref="Neighbors"/>.</summary>
     public IReadOnlyList<float> Weights { get; }
 
+    /// <summary>Numeric node attributes from the node table (<c>data.featureColumns</c>); null when none were asked for.</summary>
+    public NodeAttributes? Attributes { get; }
+
     /// <summary>Number of nodes.</summary>
     public int NodeCount => Ids.Count;
 
@@ -53,7 +58,8 @@ public sealed class Graph
     public int Degree(int node) => Offsets[node + 1] - Offsets[node];
 
     /// <summary>Builds the CSR form from an edge list over indices 0…N−1.</summary>
-    internal static Graph FromEdges(string source, string[] ids, int[] labels, string[] classes, string[]? splits, IEnumerable<(int Source, int Target, float Weight)> edges, bool directed)
+    internal static Graph FromEdges(string source, string[] ids, int[] labels, string[] classes, string[]? splits,
+        IEnumerable<(int Source, int Target, float Weight)> edges, bool directed, NodeAttributes? attributes = null)
     {
         var rows = new SortedDictionary<int, float>[ids.Length];
         for (int i = 0; i < rows.Length; i++) rows[i] = [];
@@ -72,7 +78,7 @@ public sealed class Graph
             int k = offsets[i];
             foreach (var (t, w) in rows[i]) (neighbors[k], weights[k++]) = (t, w);
         }
-        return new Graph(source, ids, labels, classes, splits, offsets, neighbors, weights);
+        return new Graph(source, ids, labels, classes, splits, offsets, neighbors, weights, attributes);
     }
 
     /// <summary>The nodes of the largest connected component (weakly connected for directed graphs), in index order.</summary>
@@ -113,6 +119,22 @@ public sealed class Graph
             for (int k = Offsets[nodes[i]]; k < Offsets[nodes[i] + 1]; k++)
                 if (index.TryGetValue(Neighbors[k], out int j)) edges.Add((i, j, Weights[k]));
         return FromEdges(Source, [.. nodes.Select(n => Ids[n])], [.. nodes.Select(n => Labels[n])], [.. Classes],
-            Splits is null ? null : [.. nodes.Select(n => Splits[n])], edges, directed: true);
+            Splits is null ? null : [.. nodes.Select(n => Splits[n])], edges, directed: true, Attributes?.Rows(nodes));
+    }
+}
+
+/// <summary>Numeric attribute columns of a graph's nodes, row-major: node i's values are <c>Values[i * Names.Count ..]</c>.</summary>
+/// <param name="Names">The node-table columns, in order.</param>
+/// <param name="Values">N × F values, all finite.</param>
+public sealed record NodeAttributes(IReadOnlyList<string> Names, double[] Values)
+{
+    /// <summary>The attributes of <paramref name="nodes"/>, in that order.</summary>
+    public NodeAttributes Rows(IReadOnlyList<int> nodes)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        int width = Names.Count;
+        var values = new double[nodes.Count * width];
+        for (int i = 0; i < nodes.Count; i++) Array.Copy(Values, nodes[i] * width, values, i * width, width);
+        return new NodeAttributes(Names, values);
     }
 }

@@ -63,9 +63,36 @@ public static class GraphFiles
                 throw new DataFormatException(edgesPath, $"'{row[weightColumn]}' is not a positive finite weight", edges.RowNumber(r), "weight");
             list.Add((s, t, w));
         }
-        var graph = Graph.FromEdges($"{edgesPath} + {nodesPath}", [.. nodes.Rows.Select(row => row[idColumn])], labels, classes, splits, list, options.Directed);
+        var attributes = Attributes(nodes, options, [idColumn, labelColumn, splitColumn]);
+        var graph = Graph.FromEdges($"{edgesPath} + {nodesPath}", [.. nodes.Rows.Select(row => row[idColumn])], labels, classes, splits, list, options.Directed, attributes);
         return options.LargestComponent ? graph.Induced(graph.LargestComponent()) : graph;
     }
+
+    /// <summary>The node table's feature columns, every cell a finite number; null when the job names none.</summary>
+    private static NodeAttributes? Attributes(Table nodes, GraphDataOptions options, int[] reserved)
+    {
+        if (options.FeatureColumns.Length == 0) return null;
+        bool all = options.FeatureColumns is ["*"];
+        var chosen = all
+            ? [.. Enumerable.Range(0, nodes.Names.Count).Where(c => !reserved.Contains(c) && nodes.Rows.All(row => Number(row[c]) is not null))]
+            : options.FeatureColumns.Select(name => nodes.Column(name)).ToArray();
+        if (chosen.Length == 0)
+            throw new DataFormatException(nodes.Path, $"featureColumns [\"*\"] found no column other than id, label and split whose every cell is a number (columns: {string.Join(", ", nodes.Names)})");
+        foreach (int c in chosen.Where(reserved.Contains))
+            throw new DataFormatException(nodes.Path, $"'{nodes.Names[c]}' is the id, label or split column and cannot be a node feature", column: nodes.Names[c]);
+        var values = new double[nodes.Rows.Count * chosen.Length];
+        for (int r = 0; r < nodes.Rows.Count; r++)
+            for (int f = 0; f < chosen.Length; f++)
+            {
+                string cell = nodes.Rows[r][chosen[f]];
+                values[r * chosen.Length + f] = Number(cell)
+                    ?? throw new DataFormatException(nodes.Path, cell.Length == 0 ? "missing feature value; every node needs one" : $"'{cell}' is not a finite number", nodes.RowNumber(r), nodes.Names[chosen[f]]);
+            }
+        return new NodeAttributes([.. chosen.Select(c => nodes.Names[c])], values);
+    }
+
+    private static double? Number(string cell) =>
+        double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value) ? value : null;
 
     /// <summary>A table read whole; <see cref="Lines"/> holds each row's line in the file where that is not row + 2.</summary>
     private sealed record Table(string Path, List<string> Names, List<string[]> Rows, List<long>? Lines = null)

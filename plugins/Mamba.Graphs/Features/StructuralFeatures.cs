@@ -1,15 +1,16 @@
 using Mamba.Graphs.Data;
 using Mamba.Graphs.Models;
 using Mamba.Sdk.Data;
+using Mamba.Sdk.Jobs;
 using static TorchSharp.torch;
 
 namespace Mamba.Graphs.Features;
 
 /// <summary>
-/// Node features computed from structure alone, for graphs without node attributes: log degree, the random-walk
-/// structural encoding (RWSE: the probability of returning to the node after 1…K steps) and the Laplacian positional
-/// encoding (eigenvectors 2…K+1 of the symmetric normalised Laplacian). Columns are standardised.
-/// Dense N × N algebra: meant for graphs of up to a few tens of thousands of nodes.
+/// The node features models see: computed from structure (log degree, the random-walk structural encoding — RWSE, the
+/// probability of returning to the node after 1…K steps — and the Laplacian positional encoding, eigenvectors 2…K+1 of
+/// the symmetric normalised Laplacian), and the node table's own numeric attributes when the job names them. Columns
+/// are standardised. The structural part is dense N × N algebra, refused beyond <see cref="MaxNodes"/> nodes.
 /// </summary>
 public static class StructuralFeatures
 {
@@ -21,26 +22,37 @@ public static class StructuralFeatures
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(options);
-        if (graph.NodeCount > MaxNodes)
+        if (!options.Structural && graph.Attributes is null)
+            throw new JobOptionsException("options.features.structural", "false leaves no node features; name node-table columns in data.featureColumns");
+        if (options.Structural && graph.NodeCount > MaxNodes)
             throw new DataFormatException(graph.Source,
-                $"{graph.NodeCount} nodes; structural features are computed densely (an N × N eigendecomposition), so a graph may have at most {MaxNodes} (use data.largestComponent, or a subgraph)");
+                $"{graph.NodeCount} nodes; structural features are computed densely (an N × N eigendecomposition), so a graph may have at most {MaxNodes} " +
+                "(set features.structural to false and use data.featureColumns, use data.largestComponent, or pass a subgraph)");
         using var scope = NewDisposeScope();
         int n = graph.NodeCount;
-        var adjacency = DenseAdjacency(graph);                               // (N, N), symmetric when undirected
-        var degree = adjacency.sum(1);                                       // (N)
-        var columns = new List<Tensor> { degree.log1p().unsqueeze(1) };
-
-        if (options.RandomWalkSteps > 0) columns.Add(RandomWalkReturns(adjacency, options.RandomWalkSteps));
-
-        int laplacianColumns = Math.Min(options.LaplacianVectors, n - 1);
-        if (laplacianColumns > 0)
+        var columns = new List<Tensor>();
+        int laplacianColumns = 0;
+        Tensor? laplacian = null;
+        if (options.Structural)
         {
-            var inverseRoot = degree.clamp_min(Scalars.One).rsqrt();
-            var laplacian = eye(n, dtype: float64) - inverseRoot.unsqueeze(1) * adjacency * inverseRoot.unsqueeze(0);
-            var (_, vectors) = linalg.eigh(laplacian);                       // ascending eigenvalues
-            var pe = vectors[.., 1..(laplacianColumns + 1)];
-            columns.Add(pe * CanonicalSigns(pe));
+            var adjacency = DenseAdjacency(graph);                           // (N, N), symmetric when undirected
+            var degree = adjacency.sum(1);                                   // (N)
+            columns.Add(degree.log1p().unsqueeze(1));
+            if (options.RandomWalkSteps > 0) columns.Add(RandomWalkReturns(adjacency, options.RandomWalkSteps));
+            laplacianColumns = Math.Min(options.LaplacianVectors, n - 1);
+            if (laplacianColumns > 0)
+            {
+                var inverseRoot = degree.clamp_min(Scalars.One).rsqrt();
+                var normalised = eye(n, dtype: float64) - inverseRoot.unsqueeze(1) * adjacency * inverseRoot.unsqueeze(0);
+                var (_, vectors) = linalg.eigh(normalised);                  // ascending eigenvalues
+                var pe = vectors[.., 1..(laplacianColumns + 1)];
+                laplacian = pe * CanonicalSigns(pe);
+            }
         }
+        if (graph.Attributes is { } attributes)
+            columns.Add(tensor(attributes.Values, [n, attributes.Names.Count], float64));
+        // The eigenvectors go last: sign-flip augmentation finds them as the trailing LaplacianColumns.
+        if (laplacian is not null) columns.Add(laplacian);
 
         var features = cat(columns, 1);
         var std = features.std(0, keepdim: true);

@@ -6,7 +6,7 @@ namespace Mamba.Graphs.Tasks;
 
 /// <summary>
 /// A graphs task: before the run starts, the edge list and the node table are read and joined (columns, ids,
-/// weights), so <c>validate</c> refuses what the run would. The tables are small next to the training they feed.
+/// weights, feature columns), so <c>validate</c> refuses what the run would. The tables are small next to the training they feed.
 /// </summary>
 public abstract class GraphJobTask : JobTask<GraphJobOptions>
 {
@@ -15,6 +15,8 @@ public abstract class GraphJobTask : JobTask<GraphJobOptions>
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(options);
+        if (!options.Features.Structural && options.Data.FeatureColumns.Length == 0)
+            throw new JobOptionsException("options.features.structural", "false leaves no node features; name node-table columns in data.featureColumns");
         GraphFiles.ReadAsync(context.ResolvePath(options.Data.Edges), context.ResolvePath(options.Data.Nodes), options.Data, CancellationToken.None)
             .GetAwaiter().GetResult();
     }
