@@ -34,7 +34,8 @@ public sealed record LineChart(string Title, string XLabel, string YLabel, IRead
         plot.Title(Title);
         plot.XLabel(XLabel);
         plot.YLabel(YLabel);
-        plot.ShowLegend();
+        // Outside the data area, so a legend never hides the lines it names.
+        plot.ShowLegend(ScottPlot.Edge.Right);
         return plot.GetImageBytes(Width, Height, ScottPlot.ImageFormat.Png);
     }
 }
