@@ -75,7 +75,10 @@ public sealed class TrackingJobOptions
     /// <summary>Its training.</summary>
     public MotionTrainingOptions Training { get; set; } = new();
 
-    /// <summary><c>track</c>: the motion model, <c>mamba</c> or <c>kalman</c>.</summary>
+    /// <summary>
+    /// The motion model, <c>mamba</c> or <c>kalman</c>: the one <c>track</c> uses; <c>evaluate</c> scores Mamba against
+    /// the Kalman filter, or with <c>kalman</c> the filter alone, training no predictor.
+    /// </summary>
     [RegularExpression("^(mamba|kalman)$", ErrorMessage = "motion must be 'mamba' or 'kalman'")]
     public string Motion { get; set; } = "mamba";
 

@@ -28,6 +28,12 @@ public sealed class TrackingJobTests : IDisposable
         var rows = JsonNode.Parse(File.ReadAllText(Path.Combine(evaluated, "metrics.json")))!["rows"]!.AsArray();
         Assert.Equal(["kalman", "kalman", "mamba", "mamba"], rows.Select(r => (string)r!["motion"]!));
         Assert.All(rows, r => Assert.InRange((double)r!["hota"]!, 0.05, 1));
+
+        string kalman = Run("synthetic-evaluate.json", "--set", $"sequences={simulated}", "--set", "motion=kalman");
+        var kalmanRows = JsonNode.Parse(File.ReadAllText(Path.Combine(kalman, "metrics.json")))!["rows"]!.AsArray();
+        Assert.Equal(["kalman", "kalman"], kalmanRows.Select(r => (string)r!["motion"]!));
+        Assert.Equal((double)rows[0]!["hota"]!, (double)kalmanRows[0]!["hota"]!);
+        Assert.False(File.Exists(Path.Combine(kalman, "training.json")), "evaluate with Kalman motion trained a predictor");
     }
 
     [Fact]
