@@ -181,7 +181,11 @@ public sealed class GenomicsClassifyOptions : TrainingSection
 /// <summary>Variant effect scoring.</summary>
 public sealed class GenomicsVariantOptions
 {
-    /// <summary>CSV with <c>record,position,ref,alt</c> (1-based positions), relative to the job file.</summary>
+    /// <summary>
+    /// The variants, relative to the job file: a VCF (<c>.vcf</c> or <c>.vcf.gz</c>; CHROM names a sequence record, POS is
+    /// 1-based, REF is checked against the sequence, and indels are left out), or a CSV <c>record,position,ref,alt</c>
+    /// with 1-based positions.
+    /// </summary>
     [JobPath(JobPathKind.File)]
     public string? File { get; set; }
 

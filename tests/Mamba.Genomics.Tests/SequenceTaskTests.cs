@@ -69,6 +69,45 @@ public sealed class SequenceTaskTests : IDisposable
     }
 
     [Fact]
+    public void A_gzipped_vcf_gives_one_variant_per_substitution_allele_at_its_one_based_position_and_leaves_out_indels()
+    {
+        string path = Path.Combine(folder, "calls.vcf.gz");
+        WriteGzip(path, "##fileformat=VCFv4.2\n##contig=<ID=chr1>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" +
+            "chr1\t1\trs1\tA\tG,T\t.\tPASS\t.\n" +   // two substitutions of the first base
+            "chr1\t3\t.\tg\tc\t50\tPASS\tDP=9\n" +   // lower case is read as upper
+            "chr1\t4\t.\tTA\tT\t.\tPASS\t.\n" +      // a deletion: left out
+            "chr1\t6\t.\tC\t<DEL>,A\t.\tPASS\t.\n"); // a symbolic allele left out, its substitution kept
+        var records = new Dictionary<string, SequenceRecord> { ["chr1"] = new("chr1", "", "ACGTACGTAC") };
+
+        var (variants, skipped) = VariantFile.Read(path, records);
+
+        Assert.Equal([new("chr1", 1, 'A', 'G'), new("chr1", 1, 'A', 'T'), new("chr1", 3, 'G', 'C'), new Variant("chr1", 6, 'C', 'A')], variants);
+        Assert.Equal(2, skipped);
+    }
+
+    [Theory]
+    [InlineData("chr1\t2\t.\tA\tT", "row 2, column 'REF': REF 'A' but chr1 reads 'C' at 2")]
+    [InlineData("chrM\t2\t.\tC\tT", "row 2, column 'CHROM': no sequence record 'chrM'")]
+    [InlineData("chr1\t11\t.\tC\tT", "row 2, column 'POS': '11' is not a position in 1…10")]
+    public void A_vcf_record_that_does_not_fit_the_sequences_is_named_by_line_and_column(string record, string expected)
+    {
+        string path = Path.Combine(folder, "calls.vcf");
+        File.WriteAllText(path, "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n" + record + "\t.\tPASS\t.\n");
+        var records = new Dictionary<string, SequenceRecord> { ["chr1"] = new("chr1", "", "ACGTACGTAC") };
+
+        var error = Assert.Throws<DataFormatException>(() => VariantFile.Read(path, records));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    private static void WriteGzip(string path, string text)
+    {
+        using var file = File.Create(path);
+        using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Optimal);
+        gzip.Write(System.Text.Encoding.UTF8.GetBytes(text));
+    }
+
+    [Fact]
     public void Streamed_causal_embedding_equals_the_one_pass_mean()
     {
         using var model = PretrainingTests.Tiny(layers: "M1,M2");

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Mamba.Sdk.Data;
 
 namespace Mamba.Host.Tests;
 
@@ -16,7 +17,7 @@ public sealed class GenomicsJobTests : IDisposable
     private string Run(string job, params string[] extra) => PluginWorkspace.RunJob(root, Path.Combine(Jobs, job), extra);
 
     [Fact]
-    public void Pretrained_model_evaluates_embeds_scores_variants_and_generates()
+    public async Task Pretrained_model_evaluates_embeds_scores_variants_and_generates()
     {
         // The downstream jobs name run:mito-pretrain/latest: before that job has run, they say so and run nothing.
         var (early, _, earlyErrors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "mito-evaluate.json"), "--out", Path.Combine(root, "runs")]);
@@ -37,7 +38,16 @@ public sealed class GenomicsJobTests : IDisposable
         Assert.Equal(16571 - (int)(16571 * 0.9), (int)evaluated["testBases"]!);
 
         Assert.True(new FileInfo(Path.Combine(Run("mito-embed.json"), "embeddings.parquet")).Length > 0);
-        Assert.True(new FileInfo(Path.Combine(Run("mito-score-variants.json"), "variants.parquet")).Length > 0);
+        var fromCsv = await ParquetTable.ReadAsync(Path.Combine(Run("mito-score-variants.json"), "variants.parquet"));
+        // The bundled CSV's variants as a user's VCF would hold them (1-based POS, the FASTA id as CHROM), plus an indel.
+        string csv = Path.Combine(MambaProcess.RepositoryRoot, "plugins", "Mamba.Genomics", "data", "mito-variants.csv");
+        string vcf = Path.Combine(root, "mito.vcf");
+        File.WriteAllLines(vcf, ["##fileformat=VCFv4.2", "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO",
+            .. File.ReadLines(csv).Skip(1).Select(l => l.Split(',')).Select(c => $"{c[0]}\t{c[1]}\t.\t{c[2]}\t{c[3]}\t.\tPASS\t."),
+            $"{File.ReadLines(csv).Skip(1).First().Split(',')[0]}\t2000\t.\tT\tTA\t.\tPASS\t."]);
+        var fromVcf = await ParquetTable.ReadAsync(Path.Combine(Run("mito-score-variants.json", "--set", $"variants.file={vcf}"), "variants.parquet"));
+        Assert.Equal(fromCsv.Select(c => c.Name), fromVcf.Select(c => c.Name));
+        Assert.All(fromCsv.Zip(fromVcf), pair => Assert.Equal(pair.First.Values, pair.Second.Values));
 
         var fasta = File.ReadAllLines(Path.Combine(Run("mito-generate.json", "--set", "generate.length=50"), "generated.fasta"));
         Assert.Equal(4, fasta.Count(l => l.StartsWith('>')));

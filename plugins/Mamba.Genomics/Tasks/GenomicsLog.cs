@@ -18,4 +18,7 @@ internal static partial class GenomicsLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Classification data: {Train}/{Validation}/{Test} sequences (train/validation/test), {Dropped} duplicate records dropped, {Groups} overlap groups")]
     public static partial void LogClassificationData(this ILogger logger, int train, int validation, int test, int dropped, int groups);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{File}: {Skipped} alleles left out (indels, symbolic or missing alleles: only single-base substitutions are scored); scoring {Scored}")]
+    public static partial void LogSkippedVariants(this ILogger logger, string file, int skipped, int scored);
 }

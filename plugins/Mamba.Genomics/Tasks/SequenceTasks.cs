@@ -108,7 +108,8 @@ public static class SequenceEmbedding
 }
 
 /// <summary>
-/// Scores variants listed in <c>variants.file</c> (CSV <c>record,position,ref,alt</c>, 1-based positions) by the
+/// Scores the single-base substitutions in <c>variants.file</c> (a VCF, or a CSV <c>record,position,ref,alt</c>; both with
+/// 1-based positions) by the
 /// log-likelihood ratio log P(alt) − log P(ref): for a causal model, of the whole window of <c>variants.context</c>
 /// bases either side (the change also alters how the bases after it are predicted); for a masked model, of the base
 /// at the masked position. To <c>variants.parquet</c>; a negative ratio means the model finds the alternative less likely.
@@ -119,10 +120,12 @@ public sealed class ScoreVariantsTask : SequenceJobTask
     /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, GenomicsJobOptions options, CancellationToken cancellation)
     {
-        if (options.Variants.File is null) throw new JobOptionsException("options.variants.file", "score-variants needs a CSV of record,position,ref,alt");
+        if (options.Variants.File is null) throw new JobOptionsException("options.variants.file", "score-variants needs a VCF, or a CSV of record,position,ref,alt");
         if (options.Model.Weights is null) throw new JobOptionsException("options.model.weights", "score-variants needs a pretrained model: the run folder of a pretrain job");
         var records = (await GenomicsPipeline.ReadRecordsAsync(context, options.Data, cancellation)).ToDictionary(r => r.Id, StringComparer.Ordinal);
-        var variants = VariantFile.Read(context.ResolvePath(options.Variants.File), records);
+        string file = context.ResolvePath(options.Variants.File);
+        var (variants, skipped) = VariantFile.Read(file, records);
+        if (skipped > 0) context.Logger.LogSkippedVariants(file, skipped, variants.Count);
         using var model = GenomicsPipeline.CreateOrLoad(context, options.Model);
         var scores = new double[variants.Count];
         using (var bar = context.Progress.Start("score-variants", variants.Count))
@@ -148,20 +151,82 @@ public sealed class ScoreVariantsTask : SequenceJobTask
 /// <summary>A single-base substitution at a 1-based position of a record.</summary>
 public sealed record Variant(string Record, int Position, char Reference, char Alternative);
 
-/// <summary>Reads variant lists, checking every row against the sequences.</summary>
+/// <summary>Reads variant lists (VCF or the plugin's CSV), checking every variant against the sequences.</summary>
 public static class VariantFile
 {
     /// <summary>
-    /// Rows of <c>record,position,ref,alt</c> after a header line; errors name the row and column: unknown record,
-    /// position outside it, ref not matching the sequence, alt not a different base.
+    /// The substitutions of <paramref name="path"/>, read as VCF when its name ends in <c>.vcf</c> or <c>.vcf.gz</c>, else
+    /// as CSV; and how many VCF records were left out because no model here scores them (indels, symbolic or
+    /// missing alleles). Errors name the line and column.
     /// </summary>
-    public static List<Variant> Read(string path, IReadOnlyDictionary<string, SequenceRecord> records)
+    public static (List<Variant> Variants, int Skipped) Read(string path, IReadOnlyDictionary<string, SequenceRecord> records)
     {
+        ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(records);
         if (!File.Exists(path)) throw new DataFormatException(path, "file not found");
+        bool vcf = path.EndsWith(".vcf", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".vcf.gz", StringComparison.OrdinalIgnoreCase);
+        var read = vcf ? ReadVcf(path, records) : (ReadCsv(path, records), 0);
+        if (read.Item1.Count == 0)
+            throw new DataFormatException(path, read.Item2 > 0 ? $"no single-base substitutions among its {read.Item2} records (indels and symbolic alleles are not scored)" : "no variants");
+        return read;
+    }
+
+    /// <summary>
+    /// VCF 4.x: <c>##</c> meta lines, the <c>#CHROM</c> header, then tab-separated records whose CHROM names a sequence
+    /// record and whose POS is 1-based. Each ALT allele of a one-base REF is one variant; REF must match the sequence.
+    /// </summary>
+    private static (List<Variant>, int) ReadVcf(string path, IReadOnlyDictionary<string, SequenceRecord> records)
+    {
+        using var reader = new StreamReader(DataFile.OpenRead(path));
+        var variants = new List<Variant>();
+        int skipped = 0;
+        long line = 0;
+        bool header = false;
+        for (string? text = reader.ReadLine(); text is not null; text = reader.ReadLine())
+        {
+            line++;
+            if (text.StartsWith("##", StringComparison.Ordinal) || text.Length == 0) continue;
+            if (text.StartsWith('#'))
+            {
+                if (!text.StartsWith("#CHROM\tPOS\tID\tREF\tALT", StringComparison.Ordinal))
+                    throw new DataFormatException(path, "the header must start #CHROM, POS, ID, REF, ALT, separated by tabs", line);
+                header = true;
+                continue;
+            }
+            if (!header) throw new DataFormatException(path, "a record before the #CHROM header line; is this a VCF?", line);
+            var fields = text.Split('\t');
+            if (fields.Length < 5) throw new DataFormatException(path, $"{fields.Length} tab-separated fields; a VCF record has at least 8 (CHROM … INFO)", line);
+            if (!records.TryGetValue(fields[0], out var record))
+                throw new DataFormatException(path, $"no sequence record '{fields[0]}'; the sequences hold {string.Join(", ", records.Keys.Take(5))}", line, "CHROM");
+            if (!int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out int position) || position < 1 || position > record.Bases.Length)
+                throw new DataFormatException(path, $"'{fields[1]}' is not a position in 1…{record.Bases.Length} of {record.Id}", line, "POS");
+            string reference = fields[3].ToUpperInvariant();
+            if (!record.Bases.AsSpan(position - 1).StartsWith(reference, StringComparison.Ordinal))
+                throw new DataFormatException(path,
+                    $"REF '{fields[3]}' but {record.Id} reads '{record.Bases.Substring(position - 1, Math.Min(reference.Length, record.Bases.Length - position + 1))}' at {position}; are the VCF and the sequences of one assembly?",
+                    line, "REF");
+            foreach (string allele in fields[4].Split(','))
+            {
+                string alternative = allele.ToUpperInvariant();
+                if (reference.Length == 1 && alternative.Length == 1 && "ACGT".Contains(alternative[0], StringComparison.Ordinal) && alternative[0] != reference[0])
+                    variants.Add(new Variant(record.Id, position, reference[0], alternative[0]));
+                else
+                    skipped++;
+            }
+        }
+        if (!header) throw new DataFormatException(path, "no #CHROM header line; is this a VCF?");
+        return (variants, skipped);
+    }
+
+    /// <summary>
+    /// Rows of <c>record,position,ref,alt</c> after a header line, positions 1-based; errors name the row and column:
+    /// unknown record, position outside it, ref not matching the sequence, alt not a different base.
+    /// </summary>
+    private static List<Variant> ReadCsv(string path, IReadOnlyDictionary<string, SequenceRecord> records)
+    {
         var lines = File.ReadAllLines(path);
         if (lines.Length == 0 || !lines[0].Replace(" ", "", StringComparison.Ordinal).Equals("record,position,ref,alt", StringComparison.OrdinalIgnoreCase))
-            throw new DataFormatException(path, "the first line must be the header record,position,ref,alt");
+            throw new DataFormatException(path, "the first line must be the header record,position,ref,alt (or give a .vcf file)");
         var variants = new List<Variant>();
         for (int row = 1; row < lines.Length; row++)
         {
@@ -177,7 +242,6 @@ public static class VariantFile
                 throw new DataFormatException(path, $"row {row + 1}, column 'alt': '{cells[3]}' must be a base (A, C, G, T) other than ref");
             variants.Add(new Variant(record.Id, position, record.Bases[position - 1], char.ToUpperInvariant(cells[3][0])));
         }
-        if (variants.Count == 0) throw new DataFormatException(path, "no variants after the header");
         return variants;
     }
 }
