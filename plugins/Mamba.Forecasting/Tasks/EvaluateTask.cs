@@ -91,7 +91,10 @@ public sealed class EvaluateTask : JobTask<ForecastOptions>
         {
             double bestMse = row.Scores.Min(s => s.Mse);
             var cells = models.Select(m => row.Scores.First(s => s.Model == m)).Select(s =>
-                s.Mse == bestMse ? ResultsTable.Strong(FormattableString.Invariant($"{s.Mse:F3} / {s.Mae:F3}")) : FormattableString.Invariant($"{s.Mse:F3} / {s.Mae:F3}"));
+            {
+                string cell = FormattableString.Invariant($"{s.Mse:F3} / {s.Mae:F3}");
+                return s.Mse == bestMse ? ResultsTable.Strong(cell) : cell;
+            });
             table.Row([row.Label, .. cells]);
         }
         return new ResultsPage()

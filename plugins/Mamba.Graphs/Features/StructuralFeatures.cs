@@ -1,7 +1,6 @@
 using Mamba.Graphs.Data;
 using Mamba.Graphs.Models;
 using Mamba.Sdk.Data;
-using Mamba.Sdk.Jobs;
 using static TorchSharp.torch;
 
 namespace Mamba.Graphs.Features;
@@ -22,8 +21,9 @@ public static class StructuralFeatures
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(options);
+        // A job never gets here so: GraphJobTask.Check refuses structural: false without feature columns first.
         if (!options.Structural && graph.Attributes is null)
-            throw new JobOptionsException("options.features.structural", "false leaves no node features; name node-table columns in data.featureColumns");
+            throw new ArgumentException("Structural features are off and the graph has no node attributes: there is nothing to compute.", nameof(options));
         if (options.Structural && graph.NodeCount > MaxNodes)
             throw new DataFormatException(graph.Source,
                 $"{graph.NodeCount} nodes; structural features are computed densely (an N × N eigendecomposition), so a graph may have at most {MaxNodes} " +

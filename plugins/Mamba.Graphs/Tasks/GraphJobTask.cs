@@ -6,7 +6,8 @@ namespace Mamba.Graphs.Tasks;
 
 /// <summary>
 /// A graphs task: before the run starts, the edge list and the node table are read and joined (columns, ids,
-/// weights, feature columns), so <c>validate</c> refuses what the run would. The tables are small next to the training they feed.
+/// weights, feature columns), so <c>validate</c> refuses what the run would. The tables are small next to the
+/// training they feed.
 /// </summary>
 public abstract class GraphJobTask : JobTask<GraphJobOptions>
 {

@@ -86,7 +86,8 @@ public sealed class TrackTask : JobTask<TrackingJobOptions>
 
 /// <summary>
 /// The tracker with the Kalman and the Mamba motion model (the Kalman filter alone with <c>motion: kalman</c>, which
-/// trains nothing), each with and without tracklet patching, on the same detections: HOTA, DetA, AssA, MOTA, IDF1, ID switches over all test sequences, to <c>metrics.json</c> and <c>results.md</c>.
+/// trains nothing), each with and without tracklet patching, on the same detections: HOTA, DetA, AssA, MOTA, IDF1,
+/// ID switches over all test sequences, to <c>metrics.json</c> and <c>results.md</c>.
 /// </summary>
 [JobTask("evaluate", Description = "Kalman vs Mamba motion (with/without patching) on held-out sequences -> metrics.json, results.md")]
 public sealed class EvaluateTask : JobTask<TrackingJobOptions>
