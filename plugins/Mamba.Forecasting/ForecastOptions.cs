@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Mamba.Sdk.Jobs;
+using Mamba.Forecasting.Data;
 using Mamba.Forecasting.Models;
 using Mamba.Sdk.Training;
 
@@ -61,6 +62,23 @@ public sealed class DataOptions : IValidatableObject
     [Description("Reader name (csv, parquet, or one another plugin exports); default: by file extension.")]
     public string? Format { get; set; }
 
+    /// <summary>The CSV field delimiter; detected from the header among comma, semicolon and tab when unset.</summary>
+    [Description("CSV field delimiter: one character, or \"tab\"; default: detected from the header among , ; and tab.")]
+    public string? Delimiter { get; set; }
+
+    /// <summary>The CSV column holding the timestamps; every other column is a variate.</summary>
+    [Description("CSV column holding the timestamps (any position, case-insensitive); every other column is a variate.")]
+    public string TimeColumn { get; set; } = "date";
+
+    /// <summary>A .NET custom date and time format for the time column; unset, common ISO and US forms are accepted.</summary>
+    [Description("Time format of the CSV time column, e.g. dd.MM.yyyy HH:mm; default: ISO (2016-07-01 00:00:00) and US (7/1/2016 0:00) forms.")]
+    public string? TimeFormat { get; set; }
+
+    /// <summary>The decimal separator of CSV numbers.</summary>
+    [Description("Decimal separator of CSV numbers: . (default) or , (then the delimiter must be another character).")]
+    [AllowedValues(".", ",", ErrorMessage = "decimalSeparator is . or ,")]
+    public string DecimalSeparator { get; set; } = ".";
+
     /// <summary>The target column for S and MS; default the last column.</summary>
     [Description("Target column for S and MS; default: the last column.")]
     public string? Target { get; set; }
@@ -84,6 +102,10 @@ public sealed class DataOptions : IValidatableObject
     /// <summary>The largest horizon accepted.</summary>
     public const int MaxHorizon = 100_000;
 
+    /// <summary>The CSV layout these options describe.</summary>
+    public SeriesCsvLayout CsvLayout() =>
+        new(Delimiter is "tab" ? "\t" : Delimiter, TimeColumn, TimeFormat, DecimalSeparator);
+
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -94,6 +116,14 @@ public sealed class DataOptions : IValidatableObject
         }
         if (Horizons.Distinct().Count() != Horizons.Length)
             yield return new ValidationResult($"horizons [{string.Join(", ", Horizons)}] repeat a horizon; each is fitted once", [nameof(Horizons)]);
+        if (Delimiter is { Length: not 1 } and not "tab")
+            yield return new ValidationResult($"delimiter '{Delimiter}' is not one character (or \"tab\")", [nameof(Delimiter)]);
+        if (Delimiter is "\"" or "\r" or "\n")
+            yield return new ValidationResult("delimiter cannot be a quote or a line break", [nameof(Delimiter)]);
+        if (DecimalSeparator == "," && Delimiter == ",")
+            yield return new ValidationResult("decimalSeparator ',' needs a delimiter other than ',' (e.g. \";\")", [nameof(DecimalSeparator)]);
+        if (string.IsNullOrWhiteSpace(TimeColumn))
+            yield return new ValidationResult("timeColumn names the CSV column holding the timestamps", [nameof(TimeColumn)]);
     }
 }
 

@@ -25,12 +25,49 @@ public sealed class ReaderTests : IDisposable
     }
 
     [Fact]
-    public void Missing_date_column_is_an_error()
+    public void A_missing_time_column_is_an_error_listing_the_columns_found()
     {
         string path = Write("b.csv", "time,x\n1,2\n");
         var e = Assert.Throws<DataFormatException>(() => new SeriesCsvReader().Read(path, default));
-        Assert.Contains("missing the date column", e.Message);
-        Assert.StartsWith(path, e.Message);
+        Assert.Equal($"{path}, row 1: no time column 'date' in the header (columns: time, x; delimiter ','); " +
+            "set data.timeColumn, or data.delimiter if the columns are not split as they should be", e.Message);
+    }
+
+    [Fact]
+    public void A_semicolon_file_with_quoted_fields_reads_under_its_layout()
+    {
+        string path = Write("q.csv", "\"load; kW\";\"timestamp\";\"note\"\n\"1,5\";\"07.03.2021 10:00\";\"2\"\n;07.03.2021 11:00;\"3,25\"\n");
+        var layout = new SeriesCsvLayout(TimeColumn: "timestamp", TimeFormat: "dd.MM.yyyy HH:mm", DecimalSeparator: ",");
+
+        var frame = new SeriesCsvReader(layout).Read(path, default);
+
+        Assert.Equal(["load; kW", "note"], frame.Names);
+        Assert.Equal([new DateTime(2021, 3, 7, 10, 0, 0, DateTimeKind.Utc), new DateTime(2021, 3, 7, 11, 0, 0, DateTimeKind.Utc)], frame.Timestamps);
+        Assert.Equal(1.5, frame.Columns[0][0]);
+        Assert.True(double.IsNaN(frame.Columns[0][1]), "an empty cell is missing");
+        Assert.Equal([2.0, 3.25], frame.Columns[1]);
+    }
+
+    [Theory]
+    [InlineData(",")]
+    [InlineData(";")]
+    [InlineData("\t")]
+    public void The_delimiter_is_detected_from_the_header(string delimiter)
+    {
+        string path = Write("d.csv", string.Join(delimiter, "date", "a", "b") + "\n" + string.Join(delimiter, "2020-01-01", "1.5", "2") + "\n");
+
+        var frame = new SeriesCsvReader().Read(path, default);
+
+        Assert.Equal(["a", "b"], frame.Names);
+        Assert.Equal([1.5], frame.Columns[0]);
+    }
+
+    [Fact]
+    public void A_time_that_does_not_match_the_format_names_the_format()
+    {
+        string path = Write("f.csv", "date,x\n2020-01-01,1\n");
+        var e = Assert.Throws<DataFormatException>(() => new SeriesCsvReader(new SeriesCsvLayout(TimeFormat: "dd.MM.yyyy")).Read(path, default));
+        Assert.Equal($"{path}, row 2, column 'date': '2020-01-01' does not match data.timeFormat 'dd.MM.yyyy'", e.Message);
     }
 
     [Fact]
@@ -42,7 +79,7 @@ public sealed class ReaderTests : IDisposable
         Assert.Equal(3, e.Row);
         Assert.Equal("x", e.Column);
 
-        MissingValues.Apply(frame, MissingValuePolicy.Linear);
+        Assert.Equal(1, MissingValues.Apply(frame, MissingValuePolicy.Linear));
         Assert.Equal([1.0, 2.0, 3.0], frame.Columns[0]);
     }
 

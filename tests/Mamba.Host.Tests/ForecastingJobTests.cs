@@ -52,5 +52,35 @@ public sealed class ForecastingJobTests : IDisposable
         Assert.Contains($"{data}, row 3, column 'a': 'x' is not a number", errors);
     }
 
+    [Fact]
+    public void A_users_semicolon_csv_with_a_timestamp_column_and_gaps_runs_under_each_missing_value_policy()
+    {
+        // Synthetic: 160 hourly rows of a daily sine, European layout (';', quoted fields, decimal comma, dd.MM.yyyy),
+        // the time column second, four empty cells in "load; kW" and one in "temp".
+        string data = Path.Combine(root, "meter.csv");
+        var start = new DateTime(2021, 3, 7);
+        File.WriteAllLines(data, ["\"load; kW\";\"timestamp\";\"temp\"", .. Enumerable.Range(0, 160).Select(i =>
+        {
+            string load = i is 20 or 21 or 90 or 91 ? "" : FormattableString.Invariant($"\"{10 + 3 * Math.Sin(i * Math.PI / 12):F2}\"").Replace('.', ',');
+            string temp = i == 50 ? "" : FormattableString.Invariant($"{5 + Math.Cos(i * Math.PI / 12):F1}").Replace('.', ',');
+            return $"{load};\"{start.AddHours(i):dd.MM.yyyy HH:mm}\";{temp}";
+        })]);
+        string[] layout = ["--set", $"data.path={data}", "--set", "data.timeColumn=timestamp", "--set", "data.timeFormat=dd.MM.yyyy HH:mm",
+            "--set", "data.decimalSeparator=,", "--set", "data.lookback=12", "--set", "data.horizons=[6]"];
+
+        var (code, _, errors) = MambaProcess.Run(root, ["validate", Path.Combine(Jobs, "weather-train.json"), .. layout]);
+        Assert.Equal(1, code);
+        Assert.Contains($"{data}, row 22, column 'load; kW': missing value (set data.missing to forward-fill or linear", errors, StringComparison.Ordinal);
+
+        foreach (string policy in new[] { "forward-fill", "linear" })
+        {
+            string folder = Run("weather-train.json", [.. layout, "--set", $"data.missing={policy}"]);
+            var read = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "metrics.json")))!["data"]!;
+            Assert.Equal(5, (int)read["filledCells"]!);
+            Assert.Equal(policy, (string)read["missing"]!);
+            Assert.True(double.IsFinite((double)JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "metrics.json")))!["horizons"]![0]!["testMse"]!));
+        }
+    }
+
     public void Dispose() => Directory.Delete(root, true);
 }

@@ -50,6 +50,9 @@ public sealed class ForecastDataset
                 scaled[r, c] = (float)((frame.Columns[c][r] - Scaler.Mean[c]) / Scaler.Std[c]);
     }
 
+    /// <summary>Missing cells filled under <c>data.missing</c>.</summary>
+    public int FilledCells { get; private init; }
+
     /// <summary>The series as read (after filling).</summary>
     public SeriesFrame Frame { get; }
 
@@ -83,11 +86,11 @@ public sealed class ForecastDataset
         ArgumentNullException.ThrowIfNull(options);
         if (options.Target is { } target && !frame.Names.Contains(target))
             throw new JobOptionsException("options.data.target", $"'{target}' is not a column of {frame.Source}; its columns: {string.Join(", ", frame.Names)}");
-        MissingValues.Apply(frame, options.Missing);
+        int filled = MissingValues.Apply(frame, options.Missing);
         ForecastDataset data;
         try
         {
-            data = new ForecastDataset(frame, options);
+            data = new ForecastDataset(frame, options) { FilledCells = filled };
         }
         catch (ArgumentException e)
         {

@@ -6,9 +6,11 @@ namespace Mamba.Forecasting.Data;
 public static class MissingValues
 {
     /// <summary>Fills NaNs in place per <paramref name="policy"/>, or throws naming the first missing cell.</summary>
-    public static void Apply(SeriesFrame frame, MissingValuePolicy policy)
+    /// <returns>The number of cells filled.</returns>
+    public static int Apply(SeriesFrame frame, MissingValuePolicy policy)
     {
         ArgumentNullException.ThrowIfNull(frame);
+        int filled = 0;
         for (int c = 0; c < frame.Columns.Count; c++)
         {
             double[] values = frame.Columns[c];
@@ -18,9 +20,11 @@ public static class MissingValues
                 throw new DataFormatException(frame.Source,
                     $"missing value (set data.missing to forward-fill or linear to fill gaps)", first + 2, frame.Names[c]);
             if (values.All(double.IsNaN)) throw new DataFormatException(frame.Source, "every value is missing", column: frame.Names[c]);
+            filled += values.Count(double.IsNaN);
             if (policy == MissingValuePolicy.ForwardFill) ForwardFill(values);
             else Interpolate(values);
         }
+        return filled;
     }
 
     private static void ForwardFill(double[] values)

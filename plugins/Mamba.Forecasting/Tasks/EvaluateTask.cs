@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using Mamba.Forecasting.Data;
 using Mamba.Forecasting.Models;
 using Mamba.Sdk.Artifacts;
@@ -64,7 +65,12 @@ public sealed class EvaluateTask : JobTask<ForecastOptions>
             .ToList();
         var metrics = new
         {
-            data = new { path = data.Frame.Source, rows = data.Frame.RowCount, variates = data.Frame.Names, features = options.Data.Features.ToString(), protocol = data.Splits.Protocol, data.Splits, lookback = data.Lookback },
+            data = new
+            {
+                path = data.Frame.Source, rows = data.Frame.RowCount, variates = data.Frame.Names, features = options.Data.Features.ToString(),
+                protocol = data.Splits.Protocol, data.Splits, lookback = data.Lookback,
+                missing = JsonNamingPolicy.KebabCaseLower.ConvertName(options.Data.Missing.ToString()), filledCells = data.FilledCells,
+            },
             seasonalPeriod = period,
             horizons = results,
             average = averages,

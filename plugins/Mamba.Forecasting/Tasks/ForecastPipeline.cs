@@ -27,18 +27,36 @@ internal sealed class ForecastPipeline(JobContext context, ForecastOptions optio
     public static ForecastDataset Check(JobCheckContext context, ForecastOptions options, CancellationToken cancellation = default)
     {
         string path = context.ResolvePath(options.Data.Path);
-        var frame = context.Exports.ReaderFor<SeriesFrame>(path, options.Data.Format).Read(path, cancellation);
-        return ForecastDataset.Prepare(frame, options.Data);
+        return ForecastDataset.Prepare(ReadFrame(context.Exports, path, options.Data, cancellation), options.Data);
     }
 
     public ForecastDataset LoadData(CancellationToken cancellation)
     {
         string path = context.ResolvePath(options.Data.Path);
-        var reader = context.Exports.ReaderFor<SeriesFrame>(path, options.Data.Format);
-        var frame = reader.Read(path, cancellation);
+        var frame = ReadFrame(context.Exports, path, options.Data, cancellation);
         var data = ForecastDataset.Prepare(frame, options.Data);
         context.Logger.LogSeries(path, frame.RowCount, frame.Names.Count, data.Splits.Protocol, data.Splits.Train.Rows, data.Splits.Validation.End - data.Splits.Train.End, data.Splits.Test.End - data.Splits.Validation.End);
+        if (data.FilledCells > 0) context.Logger.LogFilled(data.FilledCells, options.Data.Missing);
         return data;
+    }
+
+    /// <summary>
+    /// Reads the series with the reader chosen by <c>data.format</c> or the extension. The plugin's own readers take
+    /// the job's layout (the CSV reader all of it, the Parquet reader the time column); a layout option that the
+    /// chosen reader cannot honour is refused rather than ignored.
+    /// </summary>
+    private static SeriesFrame ReadFrame(IExportCatalog exports, string path, DataOptions data, CancellationToken cancellation)
+    {
+        var reader = exports.ReaderFor<SeriesFrame>(path, data.Format);
+        if (reader is SeriesCsvReader) return new SeriesCsvReader(data.CsvLayout()).Read(path, cancellation);
+        string? csvOnly = data.Delimiter is not null ? "delimiter" : data.TimeFormat is not null ? "timeFormat"
+            : data.DecimalSeparator != "." ? "decimalSeparator" : null;
+        if (csvOnly is not null)
+            throw new JobOptionsException($"options.data.{csvOnly}", $"applies to CSV files; {path} is read by the {reader.GetType().Name} reader");
+        if (reader is SeriesParquetReader) return new SeriesParquetReader(data.TimeColumn).Read(path, cancellation);
+        if (!string.Equals(data.TimeColumn, "date", StringComparison.Ordinal))
+            throw new JobOptionsException("options.data.timeColumn", $"applies to the CSV and Parquet readers; {path} is read by {reader.GetType().Name}, which finds its own time column");
+        return reader.Read(path, cancellation);
     }
 
     /// <summary>

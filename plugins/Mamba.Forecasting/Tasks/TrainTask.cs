@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Mamba.Forecasting.Data;
 using Mamba.Sdk.Exports;
 using Mamba.Sdk.Jobs;
@@ -37,7 +38,11 @@ public sealed class TrainTask : JobTask<ForecastOptions>
         await context.Artifacts.WriteJsonAsync("metrics.json", new
         {
             model = options.Model.Type,
-            data = new { path = data.Frame.Source, protocol = data.Splits.Protocol, data.Splits, lookback = data.Lookback },
+            data = new
+            {
+                path = data.Frame.Source, protocol = data.Splits.Protocol, data.Splits, lookback = data.Lookback,
+                missing = JsonNamingPolicy.KebabCaseLower.ConvertName(options.Data.Missing.ToString()), filledCells = data.FilledCells,
+            },
             horizons,
             seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
         }, cancellation).ConfigureAwait(false);
