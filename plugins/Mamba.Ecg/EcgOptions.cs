@@ -27,8 +27,54 @@ public sealed class SyntheticDataOptions
     [Range(1.0, 600.0)]
     public double Seconds { get; set; } = 10;
 
+    /// <summary>The rate records are generated at (the challenges' records are mostly 500 Hz).</summary>
+    [Range(50.0, 2000.0), Description("Rate the generator samples at, Hz (records are resampled to model.samplingFrequency).")]
+    public double SamplingFrequency { get; set; } = 500;
+
     /// <summary>Seed of the first record; the splits use disjoint seed ranges.</summary>
     public int Seed { get; set; }
+
+    /// <summary><c>simulate</c>: records written as a labelled WFDB folder.</summary>
+    [Range(1, 100_000), Description("simulate: records written as a labelled WFDB folder in the challenge layout.")]
+    public int Records { get; set; } = 100;
+}
+
+/// <summary>
+/// A folder of labelled WFDB records (the PhysioNet/CinC 2020/2021 layout): what <c>train</c> and <c>evaluate</c> use
+/// instead of the synthetic generator when <see cref="Records"/> is set.
+/// </summary>
+public sealed class RecordDataOptions : IValidatableObject
+{
+    /// <summary>The folder, searched recursively for <c>.hea</c> headers whose <c># Dx:</c> lines hold SNOMED CT codes.</summary>
+    [Description("Folder of labelled WFDB records (searched recursively for .hea files with '# Dx:' SNOMED CT codes), relative to the job file; unset: the synthetic generator.")]
+    [JobPath(JobPathKind.Directory)]
+    public string? Records { get; set; }
+
+    /// <summary>A CSV of <c>record,split</c> lines fixing the split; unset, records are split by a seeded shuffle.</summary>
+    [Description("CSV of record,split lines (train, validation or test) fixing the split; unset: a seeded shuffle by the fractions below.")]
+    [JobPath(JobPathKind.File)]
+    public string? SplitFile { get; set; }
+
+    /// <summary>Share of the labelled records held out for validation (thresholds are tuned on them).</summary>
+    [Range(0.01, 0.9), Description("Share of the labelled records for validation (early stopping, per-class thresholds).")]
+    public double ValidationFraction { get; set; } = 0.15;
+
+    /// <summary>Share of the labelled records held out for testing.</summary>
+    [Range(0.0, 0.9), Description("Share of the labelled records held out for the test split (evaluate scores it).")]
+    public double TestFraction { get; set; } = 0.15;
+
+    /// <summary>The seed of the shuffle that splits the records.</summary>
+    [Description("Seed of the shuffle that splits the records (by record name).")]
+    public int Seed { get; set; }
+
+    /// <inheritdoc/>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ValidationFraction + TestFraction >= 0.95)
+            yield return new ValidationResult($"validationFraction + testFraction is {ValidationFraction + TestFraction:0.##}; leave at least 5 % for training", [nameof(TestFraction)]);
+        if (SplitFile is not null && Records is null)
+            yield return new ValidationResult("splitFile names records of data.records; set data.records too", [nameof(SplitFile)]);
+    }
 }
 
 /// <summary>The classifier.</summary>
@@ -81,6 +127,9 @@ public sealed class EcgTrainingOptions : TrainingSection
 /// <summary>Options of the ECG plugin's tasks.</summary>
 public sealed class EcgJobOptions
 {
+    /// <summary>Labelled WFDB records of the user's own; when unset, the synthetic generator's records.</summary>
+    public RecordDataOptions Data { get; set; } = new();
+
     /// <summary>Synthetic training and evaluation data.</summary>
     public SyntheticDataOptions Synthetic { get; set; } = new();
 

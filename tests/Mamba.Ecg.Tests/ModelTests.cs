@@ -22,7 +22,7 @@ public sealed class ModelTests
     private static List<EcgExample> Examples(int first, int count) => [.. Enumerable.Range(first, count).Select(seed =>
     {
         var record = SyntheticEcg.Generate(seed, new SyntheticEcgOptions { Seconds = 4 });
-        return new EcgExample(record.Id, EcgWindows.Standardise(SyntheticEcg.LeadNames, record.Leads, record.SamplingFrequency, 100), [.. EcgCondition.All.Select(c => record.Codes.Contains(c))]);
+        return new EcgExample(record.Id, EcgWindows.Standardise(SyntheticEcg.LeadNames, record.Leads, record.SamplingFrequency, 100), [.. EcgCondition.All.Select(c => record.Codes.Contains(c))], record.Codes);
     })];
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class EcgJobTests : IDisposable
     {
         var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(Run("synthetic-evaluate.json"), "metrics.json")))!;
 
-        Assert.True((bool)metrics["synthetic"]!);
+        Assert.True((bool)metrics["data"]!["synthetic"]!);
         var rows = metrics["rows"]!.AsArray();
         Assert.Equal(4, rows.Count);
         Assert.All(rows, r => Assert.InRange((double)r!["auroc"]!, 0, 1));
@@ -74,6 +74,62 @@ public sealed class EcgJobTests : IDisposable
 
         Assert.Equal(1, code);
         Assert.Contains($"{header}, row 2: signal format 311 is not supported", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_labelled_challenge_folder_trains_and_scores_with_the_challenge_metrics()
+    {
+        // A user's folder in the 2021 challenge layout, written here: two sources in nested folders, MATLAB-style
+        // signal files (24-byte header, 16+24 in the header), 500 Hz, 12 leads, SNOMED CT codes in '# Dx:'. The signals
+        // are synthetic sines; RBBB (59118001) must count under the challenge's CRBBB|RBBB class, and the records
+        // whose codes are all unscored must be left out.
+        string folder = Path.Combine(root, "challenge");
+        string[][] diagnoses = [["426783006"], ["164889003"], ["426783006", "59118001"], ["164889003", "713427006"], ["164861001"]];
+        for (int i = 0; i < 40; i++)
+            WriteChallengeRecord(Path.Combine(folder, i % 2 == 0 ? "cpsc" : Path.Combine("georgia", "g1")), $"E{i:D4}", diagnoses[i % diagnoses.Length], i);
+
+        string run = Run("records-evaluate.json", "--set", $"data.records={folder}", "--set", "model.dModel=8", "--set", "training.epochs=1");
+
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!;
+        var data = metrics["data"]!;
+        Assert.False((bool)data["synthetic"]!);
+        Assert.Equal(8, (int)data["leftOut"]!["noScoredLabel"]!);
+        Assert.Equal(32, (int)data["train"]! + (int)data["validation"]! + (int)data["test"]!);
+        int Positives(string abbreviation) => data["positives"]!.AsArray()
+            .Where(p => (string)p!["class"]! == abbreviation).Sum(p => (int)p!["train"]! + (int)p!["validation"]! + (int)p!["test"]!);
+        Assert.Equal(16, Positives("NSR"));
+        Assert.Equal(16, Positives("AF"));
+        Assert.Equal(16, Positives("CRBBB"));
+        var rows = metrics["rows"]!.AsArray();
+        Assert.Equal(4, rows.Count);
+        Assert.All(rows, r => Assert.InRange((double)r!["challenge"]!, -10, 1));
+        Assert.All(rows, r => Assert.InRange((double)r!["auroc"]!, 0, 1));
+        Assert.Contains("| challenge score |", File.ReadAllText(Path.Combine(run, "results.md")));
+    }
+
+    private static void WriteChallengeRecord(string folder, string name, string[] codes, int seed)
+    {
+        Directory.CreateDirectory(folder);
+        string[] leads = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"];
+        const int Rate = 500, Samples = 5000;
+        var random = new Random(seed);
+        double rate = codes.Contains("164889003") ? 2.1 : 1.2;
+        var samples = new short[Samples * leads.Length];
+        for (int t = 0; t < Samples; t++)
+            for (int l = 0; l < leads.Length; l++)
+                samples[t * leads.Length + l] = (short)(1000 * Math.Sin(2 * Math.PI * rate * t / Rate + l) + random.Next(-30, 30));
+        var bytes = new byte[24 + samples.Length * 2];
+        Buffer.BlockCopy(samples, 0, bytes, 24, samples.Length * 2);
+        File.WriteAllBytes(Path.Combine(folder, name + ".mat"), bytes);
+        var header = new List<string> { $"{name} 12 {Rate} {Samples}" };
+        for (int l = 0; l < leads.Length; l++)
+        {
+            int checksum = 0;
+            for (int t = 0; t < Samples; t++) checksum += samples[t * leads.Length + l];
+            header.Add($"{name}.mat 16+24 1000/mV 16 0 {samples[l]} {(short)checksum} 0 {leads[l]}");
+        }
+        header.AddRange(["#Age: 61", "#Sex: Female", $"#Dx: {string.Join(',', codes)}", "#Rx: Unknown", "#Hx: Unknown", "#Sx: Unknown"]);
+        File.WriteAllLines(Path.Combine(folder, name + ".hea"), header);
     }
 
     public void Dispose() => Directory.Delete(root, recursive: true);

@@ -11,48 +11,61 @@ using Mamba.Sdk.Jobs;
 
 namespace Mamba.Ecg.Tasks;
 
-/// <summary>Trains the CNN + Mamba classifier on synthetic records (thresholds tuned on validation) and saves it under <c>model/</c>.</summary>
-[JobTask("train", Description = "Train the CNN + bidirectional Mamba classifier on labelled synthetic ECGs")]
+/// <summary>
+/// Trains the CNN + Mamba classifier on the labelled records of <c>data.records</c>, or on synthetic records when the
+/// job names none (thresholds tuned on validation), and saves it under <c>models/</c>.
+/// </summary>
+[JobTask("train", Description = "Train the CNN + bidirectional Mamba classifier on a labelled WFDB folder (or synthetic ECGs)")]
 public sealed class TrainTask : JobTask<EcgJobOptions>
 {
     /// <inheritdoc/>
+    protected override void Check(JobCheckContext context, EcgJobOptions options) => EcgPipeline.CheckRecords(context, options, needsTest: false);
+
+    /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, EcgJobOptions options, CancellationToken cancellation)
     {
-        var (train, validation, _) = EcgPipeline.Synthetic(context, options);
-        var (model, thresholds) = EcgPipeline.Train(context, options, EcgPipeline.Spec(options, mamba: true), train, validation, LeadSet.Named(options.LeadSet), cancellation);
+        var data = EcgPipeline.Data(context, options, cancellation);
+        var (model, thresholds) = EcgPipeline.Train(context, options, EcgPipeline.Spec(options, data.Classes, mamba: true), data.Train, data.Validation, LeadSet.Named(options.LeadSet), cancellation);
         using (model)
         {
             EcgPipeline.Save(context, model, thresholds);
-            await context.Artifacts.WriteJsonAsync("metrics.json", new { synthetic = true, thresholds = EcgCondition.All.Zip(thresholds).ToDictionary(p => EcgCondition.Abbreviation(p.First), p => p.Second) }, cancellation);
+            await context.Artifacts.WriteJsonAsync("metrics.json", new
+            {
+                data = data.Source,
+                thresholds = data.Classes.Zip(thresholds).ToDictionary(p => ScoredDiagnoses.Abbreviation(p.First), p => p.Second),
+            }, cancellation);
         }
     }
 }
 
 /// <summary>
-/// The CNN + Mamba model against the same CNN with a pooling head, both trained on the same synthetic records, scored
-/// on held-out synthetic records with all 12 leads and with lead II alone: macro AUROC, AUPRC, F-measure and the
-/// challenge score, per-class AUROC; to <c>metrics.json</c> and <c>results.md</c>.
+/// The CNN + Mamba model against the same CNN with a pooling head, both trained on the same records (a labelled WFDB
+/// folder's training split, or synthetic records), scored on the held-out test records with all leads and with lead
+/// II alone: macro AUROC, AUPRC, F-measure and the 2021 challenge score, per-class AUROC; to <c>metrics.json</c> and
+/// <c>results.md</c>.
 /// </summary>
-[JobTask("evaluate", Description = "CNN + Mamba vs the CNN baseline on held-out synthetic ECGs")]
+[JobTask("evaluate", Description = "CNN + Mamba vs the CNN baseline on held-out records of a labelled WFDB folder (or synthetic ECGs)")]
 public sealed class EvaluateTask : JobTask<EcgJobOptions>
 {
     /// <inheritdoc/>
+    protected override void Check(JobCheckContext context, EcgJobOptions options) => EcgPipeline.CheckRecords(context, options, needsTest: true);
+
+    /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, EcgJobOptions options, CancellationToken cancellation)
     {
-        var challenge = ChallengeScore.Load(Path.Combine(Path.GetDirectoryName(typeof(EvaluateTask).Assembly.Location)!, "data", "challenge2021", "weights.csv"));
-        var (train, validation, test) = EcgPipeline.Synthetic(context, options);
+        var data = EcgPipeline.Data(context, options, cancellation);
         var rows = new List<ScoreRow>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         foreach (bool mamba in new[] { true, false })
         {
             string name = mamba ? "CNN + bidirectional Mamba" : "CNN baseline (pooling head)";
-            var (model, _) = EcgPipeline.Train(context, options, EcgPipeline.Spec(options, mamba), train, validation, LeadSet.Twelve, cancellation);
+            var (model, _) = EcgPipeline.Train(context, options, EcgPipeline.Spec(options, data.Classes, mamba), data.Train, data.Validation, LeadSet.Twelve, cancellation);
             using (model)
             {
                 foreach (var set in new[] { LeadSet.Twelve, LeadSet.SingleII })
                 {
-                    var thresholds = MultilabelMetrics.TuneThresholds([.. validation.Select(e => e.Labels)], EcgTraining.Probabilities(model, validation, set));
-                    var row = Score(name, set, challenge, test, EcgTraining.Probabilities(model, test, set), thresholds);
+                    var thresholds = MultilabelMetrics.TuneThresholds([.. data.Validation.Select(e => e.Labels)], EcgTraining.Probabilities(model, data.Validation, set));
+                    var row = Score(name, set, data, EcgTraining.Probabilities(model, data.Test, set), thresholds);
                     context.Logger.LogScores(name, row.Leads, row.Auroc.Macro, row.Auprc.Macro, row.F.Macro, row.Challenge);
                     rows.Add(row);
                 }
@@ -60,43 +73,97 @@ public sealed class EvaluateTask : JobTask<EcgJobOptions>
         }
         await context.Artifacts.WriteJsonAsync("metrics.json", new
         {
-            synthetic = true,
-            note = "held-out records of the synthetic generator, not real recordings",
-            records = new { train = train.Count, validation = validation.Count, test = test.Count },
-            classes = EcgCondition.All.Select(EcgCondition.Abbreviation),
+            data = data.Source,
+            classes = data.Classes.Select(ScoredDiagnoses.Abbreviation),
             seconds = clock.Elapsed.TotalSeconds,
-            rows = rows.Select(r => new { r.Model, leads = r.Leads, auroc = r.Auroc.Macro, auprc = r.Auprc.Macro, f = r.F.Macro, challenge = r.Challenge, aurocPerClass = r.Auroc.PerClass, auprcPerClass = r.Auprc.PerClass, fPerClass = r.F.PerClass }),
+            rows = rows.Select(r => new
+            {
+                r.Model, leads = r.Leads, auroc = r.Auroc.Macro, auprc = r.Auprc.Macro, f = r.F.Macro, challenge = r.Challenge,
+                aurocPerClass = Defined(r.Auroc), auprcPerClass = Defined(r.Auprc), fPerClass = Defined(r.F),
+            }),
         }, cancellation);
-        await context.Artifacts.WriteResultsAsync(Results(rows, test.Count), cancellation);
+        await context.Artifacts.WriteResultsAsync(Results(rows, data), cancellation);
     }
 
-    private static ScoreRow Score(string model, LeadSet set, ChallengeScore challenge, List<EcgExample> test, double[][] probabilities, double[] thresholds)
+    /// <summary>
+    /// Scores one model and lead set. The challenge score counts every scored class of each record, including those
+    /// the model never saw in training, as the challenge does.
+    /// </summary>
+    private static ScoreRow Score(string model, LeadSet set, EcgData data, double[][] probabilities, double[] thresholds)
     {
-        bool[][] labels = [.. test.Select(e => e.Labels)];
+        var challenge = ScoredDiagnoses.Score;
+        bool[][] labels = [.. data.Test.Select(e => e.Labels)];
         bool[][] predicted = [.. probabilities.Select(p => p.Select((v, k) => v >= thresholds[k]).ToArray())];
         var (auroc, auprc) = MultilabelMetrics.AreasUnderCurves(labels, probabilities);
-        bool[] Scored(bool[] row) => challenge.Encode(EcgCondition.All.Where((_, k) => row[k]));
-        double score = challenge.Score([.. labels.Select(Scored)], [.. predicted.Select(Scored)]);
+        bool[] Scored(bool[] row) => challenge.Encode(data.Classes.Where((_, k) => row[k]).Select(c => c.Split('|')[0]));
+        double score = challenge.Score([.. data.Test.Select(e => challenge.Encode(e.Codes))], [.. predicted.Select(Scored)]);
         string leads = set.Leads.Count == LeadSet.Standard.Count ? "12 leads" : string.Join(", ", set.Leads);
         return new ScoreRow(model, leads, auroc, auprc, MultilabelMetrics.FMeasure(labels, predicted), score);
     }
 
-    private static ResultsPage Results(List<ScoreRow> rows, int records)
+    private static ResultsPage Results(List<ScoreRow> rows, EcgData data)
     {
         var summary = new ResultsTable(ResultsColumn.Text("model"), ResultsColumn.Text("leads"), ResultsColumn.Number("macro AUROC", "F4"),
             ResultsColumn.Number("macro AUPRC", "F4"), ResultsColumn.Number("macro F", "F4"), ResultsColumn.Number("challenge score", "F4"));
         foreach (var r in rows) summary.Row(r.Model, r.Leads, r.Auroc.Macro, r.Auprc.Macro, r.F.Macro, r.Challenge);
         var perClass = new ResultsTable([ResultsColumn.Text("model"), ResultsColumn.Text("leads"),
-            .. EcgCondition.All.Select(c => ResultsColumn.Number(EcgCondition.Abbreviation(c), "F3"))]);
+            .. data.Classes.Select(c => ResultsColumn.Number(ScoredDiagnoses.Abbreviation(c), "F3"))]);
         foreach (var r in rows) perClass.Row([r.Model, r.Leads, .. r.Auroc.PerClass.Cast<object>()]);
+        string records = data.Synthetic ? "**synthetic** records" : "records of the labelled folder";
         return new ResultsPage()
-            .Paragraph($"Held-out **synthetic** records ({records}); thresholds tuned per class on the validation records.")
+            .Paragraph($"Held-out {records} ({data.Test.Count}); thresholds tuned per class on the validation records ({data.Validation.Count}).")
             .Table(summary)
-            .Paragraph($"AUROC per class:")
+            .Paragraph($"AUROC per class (NaN where the test records hold no positive of the class):")
             .Table(perClass);
     }
 
+    /// <summary>Per-class values with null where a class has no positive among the test records (undefined, not zero).</summary>
+    private static double?[] Defined(ClassScores scores) => [.. scores.PerClass.Select(v => double.IsNaN(v) ? (double?)null : v)];
+
     private sealed record ScoreRow(string Model, string Leads, ClassScores Auroc, ClassScores Auprc, ClassScores F, double Challenge);
+}
+
+/// <summary>
+/// Writes synthetic records as a labelled WFDB folder in the layout of the 2020/2021 challenges (<c>records/</c>: a
+/// header with <c># Dx:</c> codes and a format-16 signal file per record, 500 Hz, 12 leads, 1000 ADC units per mV),
+/// the shape a user's own folder takes for <c>data.records</c>. Every header says the record is synthetic.
+/// </summary>
+[JobTask("simulate", Description = "Write synthetic labelled ECGs as a WFDB folder in the challenge layout -> records/")]
+public sealed class SimulateTask : JobTask<EcgJobOptions>
+{
+    /// <inheritdoc/>
+    protected override async Task RunAsync(JobContext context, EcgJobOptions options, CancellationToken cancellation)
+    {
+        var s = options.Synthetic;
+        string folder = context.Artifacts.PathOf("records");
+        using (var bar = context.Progress.Start("simulate", s.Records))
+        {
+            for (int i = 0; i < s.Records; i++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var generated = SyntheticEcg.Generate(s.Seed + i, new SyntheticEcgOptions { Seconds = s.Seconds, SamplingFrequency = s.SamplingFrequency });
+                string name = FormattableString.Invariant($"S{i + 1:D5}");
+                WfdbFiles.Write(folder, ChallengeRecord(name, generated));
+                context.Artifacts.Record($"records/{name}.hea");
+                context.Artifacts.Record($"records/{name}.dat");
+                bar.Report(i + 1);
+            }
+        }
+        await context.Artifacts.WriteTextAsync("records/SYNTHETIC.md",
+            $"# Synthetic ECG records\n\n{s.Records} records made by the Mamba ECG plugin's generator (seeds {s.Seed} to {s.Seed + s.Records - 1}, " +
+            $"{s.Seconds:0.##} s each). They are not real recordings; their #Dx labels are the conditions the generator drew.\n", cancellation);
+    }
+
+    private static WfdbRecord ChallengeRecord(string name, SyntheticEcgRecord generated)
+    {
+        const double Gain = 1000;
+        var signals = SyntheticEcg.LeadNames.Select(lead => new WfdbSignal($"{name}.dat", 16, 0, Gain, 0, "mV", 16, 0, 0, null, lead)).ToList();
+        var digital = generated.Leads.Select(lead => lead.Select(v => (int)Math.Clamp(Math.Round(v * Gain), short.MinValue + 1, short.MaxValue)).ToArray()).ToArray();
+        var header = new WfdbHeader(name, generated.SamplingFrequency, digital[0].Length, signals,
+            ["Age: NaN", "Sex: Unknown", $"Dx: {string.Join(',', generated.Codes)}", "Rx: Unknown", "Hx: Unknown", "Sx: Unknown",
+             "Synthetic: made by the Mamba ECG plugin's generator, not a real recording"]);
+        return new WfdbRecord(header, digital);
+    }
 }
 
 /// <summary>
@@ -123,7 +190,7 @@ public sealed class PredictTask : JobTask<EcgJobOptions>
             var probabilities = EcgTraining.Probabilities(model, windows);
             await RecordingWindows.WriteAsync(context, "predictions.parquet", model.Spec, probabilities, cancellation);
             var mean = Enumerable.Range(0, model.Spec.Classes.Length).Select(k => probabilities.Average(p => p[k])).ToArray();
-            var labels = model.Spec.Classes.Where((_, k) => mean[k] >= thresholds[k]).Select(EcgCondition.Abbreviation).ToList();
+            var labels = model.Spec.Classes.Where((_, k) => mean[k] >= thresholds[k]).Select(ScoredDiagnoses.Abbreviation).ToList();
             var first = recording.Channels.Select((c, i) => (Lead: LeadSet.Standard[i], Signal: c)).Where(c => c.Signal is not null && set.Leads.Contains(c.Lead)).ToList();
             int samples = Math.Min(model.Spec.WindowSamples, first[0].Signal!.Length);
             var x = Enumerable.Range(0, samples).Select(i => i / model.Spec.SamplingFrequency).ToArray();
@@ -136,7 +203,7 @@ public sealed class PredictTask : JobTask<EcgJobOptions>
                 groundTruth = "none: this recording carries no labels here",
                 windows = windows.Count,
                 leads = set.Leads,
-                meanProbabilities = model.Spec.Classes.Zip(mean).ToDictionary(p => EcgCondition.Abbreviation(p.First), p => p.Second),
+                meanProbabilities = model.Spec.Classes.Zip(mean).ToDictionary(p => ScoredDiagnoses.Abbreviation(p.First), p => p.Second),
                 predicted = labels,
             }, cancellation);
         }
@@ -237,7 +304,7 @@ internal sealed class RecordingWindows(WfdbHeader header, float[]?[] channels)
             new("window", probabilities.Select((_, i) => (double)i).ToArray()),
             new("start_s", probabilities.Select((_, i) => i * spec.WindowSeconds).ToArray()),
         };
-        for (int k = 0; k < spec.Classes.Length; k++) columns.Add(new("p_" + EcgCondition.Abbreviation(spec.Classes[k]), probabilities.Select(p => p[k]).ToArray()));
+        for (int k = 0; k < spec.Classes.Length; k++) columns.Add(new("p_" + ScoredDiagnoses.Abbreviation(spec.Classes[k]), probabilities.Select(p => p[k]).ToArray()));
         return context.Artifacts.WriteParquetAsync(name, columns, cancellation: cancellation);
     }
 }

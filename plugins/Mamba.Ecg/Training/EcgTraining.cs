@@ -7,7 +7,11 @@ using static TorchSharp.torch;
 namespace Mamba.Ecg.Training;
 
 /// <summary>A recording ready for the model: its 12 channels at the model's rate (null where absent) and its labels.</summary>
-public sealed record EcgExample(string Id, float[]?[] Channels, bool[] Labels);
+/// <param name="Id">The record's name.</param>
+/// <param name="Channels">The 12 standard leads at the model's rate, null where the record lacks one.</param>
+/// <param name="Labels">One flag per model class.</param>
+/// <param name="Codes">Every SNOMED CT code of the record, scored by the model or not (the challenge score counts them all).</param>
+public sealed record EcgExample(string Id, float[]?[] Channels, bool[] Labels, IReadOnlyList<string> Codes);
 
 /// <summary>Binary cross-entropy training of an <see cref="EcgClassifier"/> on the first window of each example.</summary>
 public static class EcgTraining
