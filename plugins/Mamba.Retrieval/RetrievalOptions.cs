@@ -21,6 +21,22 @@ public enum DataFormat
     InverseCloze,
 }
 
+/// <summary>What the encoder learns from.</summary>
+public enum TrainingSignal
+{
+    /// <summary>The data's judgments when it has them (format <c>Files</c>), else <c>training.pairs</c> when set, else inverse cloze.</summary>
+    Auto,
+
+    /// <summary>The data's own queries and relevance judgments (format <c>Files</c>): each judged-relevant passage is a positive.</summary>
+    Judgments,
+
+    /// <summary>The supervised pairs of <c>training.pairs</c>.</summary>
+    Pairs,
+
+    /// <summary>Inverse cloze on the data's paragraphs: no labels needed.</summary>
+    InverseCloze,
+}
+
 /// <summary>How hybrid search combines the BM25 and dense rankings.</summary>
 public enum FusionMethod
 {
@@ -61,10 +77,16 @@ public sealed class RetrievalDataOptions
     [Required(AllowEmptyStrings = false)]
     public string TextField { get; set; } = "text";
 
-    /// <summary><c>InverseCloze</c>: field that groups paragraphs (an address, a document); whole groups go to training or held out.</summary>
+    /// <summary>
+    /// <c>InverseCloze</c>: field that groups paragraphs (an address, a document); whole groups go to training or held
+    /// out. Optional: a paragraph without it is a group of its own.
+    /// </summary>
     public string GroupField { get; set; } = "group";
 
-    /// <summary><c>InverseCloze</c>: every k-th group (in sorted order) is held out.</summary>
+    /// <summary>
+    /// Every k-th group (in sorted order) is held out: of the paragraphs for <c>InverseCloze</c>, of the queries when
+    /// <c>evaluate</c> trains on the data's judgments (it then scores only the held-out queries).
+    /// </summary>
     [Range(2, 100)]
     public int HeldOutEvery { get; set; } = 5;
 
@@ -152,6 +174,12 @@ public sealed class RetrievalTrainingOptions : TrainingSection, IValidatableObje
     /// <summary>Peak learning rate of the adaptation epochs.</summary>
     [Range(1e-6, 1.0)]
     public double AdaptLearningRate { get; set; } = 3e-4;
+
+    /// <summary>
+    /// What the encoder learns from: by default the data's judgments when it has them (the first choice: real queries
+    /// and real relevance), else <see cref="Pairs"/> when set, else inverse cloze on its paragraphs.
+    /// </summary>
+    public TrainingSignal From { get; set; } = TrainingSignal.Auto;
 
     /// <summary>Supervised pairs (JSONL <c>{query, positive, negative?}</c>) used instead of inverse-cloze pairs.</summary>
     [JobPath(JobPathKind.File)]

@@ -137,6 +137,33 @@ public sealed class RetrievalJobTests(RetrievalJobTests.TrainedEncoder encoder) 
     }
 
     [Fact]
+    public void A_users_queries_and_trec_judgments_train_the_encoder_and_evaluate_scores_only_held_out_queries()
+    {
+        // Synthetic: 30 passages of a made-up product manual, one query each, judged in TREC form; passage p29 is also
+        // relevant to q00, so the 30 queries give 31 pairs.
+        string[] topics = ["battery", "charger", "screen", "speaker", "camera", "cable", "button", "strap", "lens", "fan"];
+        string corpus = Write("manual.jsonl", [.. Enumerable.Range(0, 30).Select(i =>
+            $$"""{"id": "p{{i:D2}}", "title": "{{topics[i % 10]}} part {{i}}", "text": "the {{topics[i % 10]}} of model {{i}} is replaced in {{i + 2}} steps."}""")]);
+        string queries = Write("queries.tsv", [.. Enumerable.Range(0, 30).Select(i => $"q{i:D2}\thow do i replace the {topics[i % 10]} of model {i}")]);
+        string qrels = Write("qrels.txt", [.. Enumerable.Range(0, 30).Select(i => $"q{i:D2} 0 p{i:D2} 1"), "q00 0 p29 2"]);
+        string[] data = ["--set", "data.format=Files", "--set", $"data.corpus={corpus}", "--set", $"data.queries={queries}", "--set", $"data.judgments={qrels}",
+            "--set", "training.batchSize=4", "--set", "training.pretrainSteps=0"];
+
+        string run = PluginWorkspace.RunJob(root, Path.Combine(Jobs, "sotu-train.json"), [.. Tiny, .. data]);
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!;
+        Assert.Equal("judgments", (string)metrics["trainedFrom"]!);
+        Assert.Equal(2, (int)metrics["validationPairs"]!);
+        Assert.Equal(29, (int)metrics["pairs"]!);
+
+        var (code, output, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "sotu-evaluate.json"), "--out", Path.Combine(root, "runs"), .. Tiny, .. data,
+            "--set", "model.weights=null", "--set", "data.heldOutEvery=5"]);
+        Assert.True(code == 0, errors);
+        var scored = JsonNode.Parse(File.ReadAllText(Path.Combine(output.Trim().Split('\n')[^1], "metrics.json")))!;
+        Assert.Equal(6, (int)scored["queries"]!);
+        Assert.Equal("judgments", (string)scored["trainedFrom"]!);
+    }
+
+    [Fact]
     public void Bad_data_files_fail_naming_the_file_and_row()
     {
         string corpus = Write("corpus.jsonl", """{"id": "d1", "text": "x"}""", """{"id": "d1", "text": "y"}""");

@@ -114,6 +114,22 @@ public sealed class DataTests : IDisposable
     }
 
     [Fact]
+    public void Lower_cased_text_splits_into_sentences_except_after_abbreviations_initials_and_ellipses()
+    {
+        string[] sentences = InverseCloze.Sentences("the pump failed at noon. e.g. the seal gave way... then it leaked! j. smith saw it. was it fixed? yes.");
+
+        Assert.Equal(["the pump failed at noon.", "e.g. the seal gave way... then it leaked!", "j. smith saw it.", "was it fixed?", "yes."], sentences);
+    }
+
+    [Fact]
+    public void In_cased_text_a_period_before_a_lower_case_word_does_not_end_a_sentence()
+    {
+        string[] sentences = InverseCloze.Sentences("The Austrian, Belgian, Italian. and Dutch legations burned. Order returned.");
+
+        Assert.Equal(["The Austrian, Belgian, Italian. and Dutch legations burned.", "Order returned."], sentences);
+    }
+
+    [Fact]
     public async Task Bm25_ranks_the_passage_sharing_the_rare_terms_first()
     {
         var corpus = await Read(Write("c.jsonl",

@@ -12,11 +12,62 @@ public sealed record ClozePair(string Id, string Sentence, string Context);
 /// </summary>
 public static partial class InverseCloze
 {
-    [GeneratedRegex(@"(?<=[.!?])[""\u201d\u2019)\]]*\s+(?=[""\u201c\u2018(\[]?[A-Z0-9])")]
-    private static partial Regex SentenceBreak();
+    /// <summary>Words that end in a period without ending a sentence when lower-case text follows.</summary>
+    private static readonly HashSet<string> Abbreviations = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "e.g", "i.e", "etc", "vs", "cf", "al", "approx", "ca", "mr", "mrs", "ms", "dr", "prof", "st", "no", "nos", "fig", "figs", "vol", "pp", "ch", "sec", "eq",
+    };
 
-    /// <summary>Sentences of <paramref name="text"/> (after . ! ? and any closing quote, before a capital or a digit).</summary>
-    public static string[] Sentences(string text) => [.. SentenceBreak().Split(text.Trim()).Select(s => s.Trim()).Where(s => s.Length > 0)];
+    [GeneratedRegex(@"(?<=[.!?])[""\u201d\u2019)\]]*\s+")]
+    private static partial Regex CandidateBreak();
+
+    /// <summary>
+    /// Sentences of <paramref name="text"/>: a sentence ends at . ! or ? (and any closing quote) followed by white
+    /// space when the next one starts with a capital or a digit. Text without any capital letter (lower-cased
+    /// corpora) also breaks before a lower-case word, unless the word before the period is an abbreviation (e.g.,
+    /// etc., dr.), a single letter (an initial) or the end of an ellipsis. In cased text a period before a lower-case
+    /// word is an abbreviation or a broken line, not a sentence end.
+    /// </summary>
+    public static string[] Sentences(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string trimmed = text.Trim();
+        bool cased = trimmed.Any(c => c is >= 'A' and <= 'Z');
+        var sentences = new List<string>();
+        int start = 0;
+        foreach (Match gap in CandidateBreak().Matches(trimmed))
+        {
+            int next = gap.Index + gap.Length;
+            if (next >= trimmed.Length || !EndsSentence(trimmed, gap.Index, next, cased)) continue;
+            sentences.Add(trimmed[start..gap.Index]);
+            start = next;
+        }
+        sentences.Add(trimmed[start..]);
+        return [.. sentences.Select(s => s.Trim()).Where(s => s.Length > 0)];
+    }
+
+    private static bool EndsSentence(string text, int end, int next, bool cased)
+    {
+        char first = text[next] is '"' or '\u201c' or '\u2018' or '(' or '[' && next + 1 < text.Length ? text[next + 1] : text[next];
+        if (first is >= 'A' and <= 'Z' or >= '0' and <= '9') return true;
+        if (cased || !char.IsLower(first)) return false;
+        int punctuation = end - 1;
+        while (punctuation > 0 && text[punctuation] is '"' or '\u201d' or '\u2019' or ')' or ']') punctuation--;
+        if (text[punctuation] != '.') return true;
+        if (punctuation > 0 && text[punctuation - 1] is '.' or ' ') return false;
+        int wordStart = punctuation;
+        while (wordStart > 0 && !char.IsWhiteSpace(text[wordStart - 1])) wordStart--;
+        string word = text[wordStart..punctuation].TrimStart('(', '[', '"', '\u201c', '\u2018');
+        return word.Length > 1 && !Abbreviations.Contains(word);
+    }
+
+    /// <summary>How many of <paramref name="paragraphs"/> have the three sentences a pair needs, and the most any has.</summary>
+    public static (int Usable, int MostSentences) Usable(IEnumerable<Passage> paragraphs)
+    {
+        ArgumentNullException.ThrowIfNull(paragraphs);
+        var counts = paragraphs.Select(p => Sentences(p.Text).Length).ToList();
+        return (counts.Count(c => c >= 3), counts.Count == 0 ? 0 : counts.Max());
+    }
 
     /// <summary>
     /// One pair per paragraph with at least three sentences: a sentence drawn with <paramref name="random"/> as the

@@ -93,12 +93,20 @@ public static class RetrievalFiles
         return [.. rows.Select(r => r.Judgment)];
     }
 
-    /// <summary>Paragraphs (JSONL) with the value of <paramref name="groupField"/> that keeps related paragraphs together.</summary>
+    /// <summary>
+    /// Paragraphs (JSONL) with the value of <paramref name="groupField"/> that keeps related paragraphs together (the
+    /// paragraph's id where the field is absent).
+    /// </summary>
     public static List<(Passage Paragraph, string Group)> ReadGroupedParagraphs(string path, CorpusFields fields, string groupField)
     {
         ArgumentNullException.ThrowIfNull(fields);
         if (!File.Exists(path)) throw new DataFormatException(path, "no such file");
-        var rows = ReadJsonLines(path).Select(r => (new Passage(r.String(fields.Id, required: true), "", r.String(fields.Text, required: true)), r.String(groupField, required: true), r.Row)).ToList();
+        // A paragraph without the group field is a group of its own.
+        var rows = ReadJsonLines(path).Select(r =>
+        {
+            string id = r.String(fields.Id, required: true);
+            return (new Passage(id, "", r.String(fields.Text, required: true)), r.String(groupField, required: false) is { Length: > 0 } group ? group : id, r.Row);
+        }).ToList();
         if (rows.Count == 0) throw new DataFormatException(path, "no paragraphs");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (paragraph, _, row) in rows)

@@ -40,6 +40,9 @@ public sealed record HybridSearch(FusionMethod Method, double DenseWeight, strin
     public string Label => Method == FusionMethod.Convex ? "hybrid (convex)" : "hybrid (RRF)";
 }
 
+/// <summary>Supervised training pairs, the pairs held out for validation, and where they came from.</summary>
+public sealed record SupervisedPairs(IReadOnlyList<TrainingTriple> Training, IReadOnlyList<TrainingTriple> Validation, string Source);
+
 /// <summary>What the retrieval tasks share: the data, training pairs, the encoder, encoding and ranking.</summary>
 internal static class RetrievalPipeline
 {
@@ -101,19 +104,85 @@ internal static class RetrievalPipeline
         }, model.Lowercase);
 
     /// <summary>
-    /// Training triples per epoch: supervised pairs as given, or inverse-cloze pairs with a new sentence drawn from
-    /// each paragraph every epoch; with a BM25-mined hard negative each when asked.
+    /// The signal a job trains from: <c>training.from</c>, or under <c>auto</c> the pairs file when set, else the
+    /// data's judgments when it has them (format <c>Files</c>), else inverse cloze.
     /// </summary>
-    public static Func<int, IReadOnlyList<TrainingTriple>> Triples(JobContext context, RetrievalJobOptions options, IReadOnlyList<Passage> paragraphs)
+    /// <exception cref="JobOptionsException">The signal asked for needs data the job does not name.</exception>
+    public static TrainingSignal SignalOf(RetrievalJobOptions options)
     {
-        if (options.Training.Pairs is not { } pairsPath) return InverseClozeTriples(context, options, paragraphs);
-        string path = context.ResolvePath(pairsPath);
+        var t = options.Training;
+        var signal = t.From != TrainingSignal.Auto ? t.From
+            : t.Pairs is not null ? TrainingSignal.Pairs
+            : options.Data.Format == DataFormat.Files ? TrainingSignal.Judgments : TrainingSignal.InverseCloze;
+        if (signal == TrainingSignal.Judgments && options.Data.Format != DataFormat.Files)
+            throw new JobOptionsException("options.training.from", $"judgments come with data.format Files (corpus, queries, judgments); this job's format is {options.Data.Format}");
+        if (signal == TrainingSignal.Pairs && t.Pairs is null)
+            throw new JobOptionsException("options.training.pairs", "training.from is pairs: name the JSONL file of {query, positive, negative?} pairs");
+        return signal;
+    }
+
+    /// <summary>
+    /// Supervised pairs of the data's own judgments: one per judged-relevant (query, passage), the passage's title and
+    /// text as the positive, with the best BM25 hit that is not relevant to the query as a hard negative when asked.
+    /// Every 20th query (at least two) and all its pairs are held out for validation.
+    /// </summary>
+    public static SupervisedPairs JudgedPairs(JobContext context, RetrievalJobOptions options, RetrievalSet set)
+    {
+        var t = options.Training;
+        var judged = set.Queries.Where(q => set.Relevant.ContainsKey(q.Id)).OrderBy(q => q.Id, StringComparer.Ordinal).ToList();
+        if (judged.Count < 3)
+            throw new DataFormatException(set.Name, $"{judged.Count} queries have a relevant passage; training from judgments needs at least 3 (2 of them held out for validation)");
+        int held = Math.Clamp(judged.Count / 20, 2, 256);
+        var heldOut = judged.Where((_, i) => i % 20 == 19).Concat(judged.AsEnumerable().Reverse()).Distinct().Take(held).Select(q => q.Id).ToHashSet(StringComparer.Ordinal);
+        var bm25 = t.HardNegatives ? Bm25Index.Build(set.Corpus, k1: options.Search.K1, b: options.Search.B) : null;
+        List<TrainingTriple> Pairs(IEnumerable<Query> queries) => [.. queries.SelectMany(q =>
+        {
+            var relevant = set.Relevant[q.Id];
+            string? negative = bm25?.Search(q.Text, 10).Where(h => !relevant.ContainsKey(h.Id)).Select(h => set.Corpus[h.Id].Content).FirstOrDefault();
+            return relevant.Keys.Order(StringComparer.Ordinal).Select(id => new TrainingTriple(q.Text, set.Corpus[id].Content, negative));
+        })];
+        var training = Pairs(judged.Where(q => !heldOut.Contains(q.Id)));
+        var validation = Pairs(judged.Where(q => heldOut.Contains(q.Id)));
+        int negatives = training.Count(p => p.Negative is not null);
+        context.Logger.LogPairs(training.Count, "judgments", negatives);
+        return new SupervisedPairs(training, validation, "judgments");
+    }
+
+    /// <summary>The pairs of <c>training.pairs</c>; the last 5 % (at least two) are held out for validation.</summary>
+    public static SupervisedPairs FilePairs(JobContext context, RetrievalJobOptions options)
+    {
+        string path = context.ResolvePath(options.Training.Pairs!);
         if (!File.Exists(path)) throw new DataFormatException(path, "no such file");
         List<TrainingTriple> pairs = [.. RetrievalFiles.ReadJsonLines(path).Select(r => new TrainingTriple(r.String("query", required: true), r.String("positive", required: true), r.String("negative", required: false) is { Length: > 0 } n ? n : null))];
-        if (pairs.Count < 2) throw new DataFormatException(path, "at least two pairs are needed (in-batch negatives)");
-        int withNegative = pairs.Count(p => p.Negative is not null);
-        context.Logger.LogPairs(pairs.Count, "supervised", withNegative);
-        return _ => pairs;
+        if (pairs.Count < 4) throw new DataFormatException(path, $"{pairs.Count} pairs; at least 4 are needed (two to train on with in-batch negatives, two held out)");
+        int held = Math.Min(Math.Clamp(pairs.Count / 20, 2, 256), pairs.Count / 2), negatives = pairs.Count(p => p.Negative is not null);
+        context.Logger.LogPairs(pairs.Count - held, "supervised", negatives);
+        return new SupervisedPairs([.. pairs.SkipLast(held)], [.. pairs.TakeLast(held)], path);
+    }
+
+    /// <summary>
+    /// The supervised pairs of a training job's signal (null for inverse cloze). <paramref name="set"/> supplies the
+    /// judgments; <c>evaluate</c> passes only its training queries.
+    /// </summary>
+    public static SupervisedPairs? Supervision(JobContext context, RetrievalJobOptions options, RetrievalSet set) => SignalOf(options) switch
+    {
+        TrainingSignal.Judgments => JudgedPairs(context, options, set),
+        TrainingSignal.Pairs => FilePairs(context, options),
+        _ => null,
+    };
+
+    /// <summary>
+    /// Splits the queries of <paramref name="set"/> for <c>evaluate</c> trained on its judgments: every k-th query (by
+    /// id, k = <c>data.heldOutEvery</c>) is held out and scored; the others train the encoder.
+    /// </summary>
+    public static (RetrievalSet Training, RetrievalSet HeldOut) SplitQueries(RetrievalSet set, int every)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var ordered = set.Queries.OrderBy(q => q.Id, StringComparer.Ordinal).ToList();
+        var heldOut = ordered.Where((_, i) => i % every == every - 1).Select(q => q.Id).ToHashSet(StringComparer.Ordinal);
+        RetrievalSet Of(bool held, string name) => new(name, set.Corpus, [.. set.Queries.Where(q => heldOut.Contains(q.Id) == held)],
+            [.. set.Judgments.Where(j => heldOut.Contains(j.QueryId) == held)]);
+        return (Of(false, set.Name + " (training queries)"), Of(true, $"{set.Name} (held-out queries, every {every}th)"));
     }
 
     /// <summary>Inverse-cloze triples per epoch of <paramref name="paragraphs"/>, a new sentence drawn from each every epoch.</summary>
@@ -134,7 +203,14 @@ internal static class RetrievalPipeline
             return triples;
         }
         var first = OfEpoch(1);
-        if (first.Count < 2) throw new JobOptionsException("options.data", "fewer than two paragraphs with three or more sentences: nothing to train on");
+        if (first.Count < 2)
+        {
+            var (usable, most) = InverseCloze.Usable(paragraphs);
+            throw new JobOptionsException("options.data",
+                $"inverse cloze needs at least 2 paragraphs of three or more sentences (a sentence ends in . ! or ? and a space); {usable} of the " +
+                $"{paragraphs.Count} training paragraphs qualify, the longest has {most}. Split the text into paragraphs with several sentences each, " +
+                "or train from judgments (data.format Files with queries and judgments) or from training.pairs");
+        }
         int negatives = first.Count(x => x.Negative is not null);
         context.Logger.LogPairs(first.Count, "inverse cloze, a new sentence per paragraph each epoch", negatives);
         return OfEpoch;
@@ -149,23 +225,30 @@ internal static class RetrievalPipeline
     /// validation metric, and after training their queries choose the fusion method and dense weights of hybrid
     /// search (<see cref="ChooseFusion"/>), so no evaluation query ever tunes them.
     /// </summary>
-    public static (TrainedEncoder Trained, IReadOnlyList<FusionTrial> Trials) Train(JobContext context, RetrievalJobOptions options, IReadOnlyList<Passage> paragraphs, CancellationToken cancellation)
+    public static (TrainedEncoder Trained, IReadOnlyList<FusionTrial> Trials) Train(JobContext context, RetrievalJobOptions options, IReadOnlyList<Passage> paragraphs, SupervisedPairs? supervised, CancellationToken cancellation)
     {
         var t = options.Training;
         random.manual_seed(t.Seed);
-        int held = Math.Clamp(paragraphs.Count / 20, 2, 256);
-        var validationParagraphs = paragraphs.Where((_, i) => i % 20 == 19).Take(held).ToList();
-        var trainingParagraphs = paragraphs.Except(validationParagraphs).ToList();
-        var triplesOfEpoch = Triples(context, options, trainingParagraphs);
+        Func<int, IReadOnlyList<TrainingTriple>> triplesOfEpoch;
         List<TrainingTriple> validation;
-        if (t.Pairs is null) validation = [.. InverseCloze.Pairs(validationParagraphs, new Random(t.Seed), 0).Select(p => new TrainingTriple(p.Sentence, p.Context, null))];
+        IReadOnlyList<Passage> trainingParagraphs;
+        IEnumerable<string> distractors;
+        if (supervised is null)
+        {
+            int held = Math.Clamp(paragraphs.Count / 20, 2, 256);
+            var validationParagraphs = paragraphs.Where((_, i) => i % 20 == 19).Take(held).ToList();
+            trainingParagraphs = paragraphs.Except(validationParagraphs).ToList();
+            triplesOfEpoch = InverseClozeTriples(context, options, trainingParagraphs);
+            validation = [.. InverseCloze.Pairs(validationParagraphs, new Random(t.Seed), 0).Select(p => new TrainingTriple(p.Sentence, p.Context, null))];
+            distractors = trainingParagraphs.Select(p => p.Text);
+        }
         else
         {
-            var pairs = triplesOfEpoch(1);
-            int count = Math.Min(held, pairs.Count / 2);
-            validation = [.. pairs.TakeLast(count)];
-            List<TrainingTriple> training = [.. pairs.SkipLast(count)];
-            triplesOfEpoch = _ => training;
+            // The corpus text still serves next-token pretraining: it is unlabelled.
+            trainingParagraphs = paragraphs;
+            triplesOfEpoch = _ => supervised.Training;
+            validation = [.. supervised.Validation];
+            distractors = supervised.Training.Select(p => p.Positive).Distinct(StringComparer.Ordinal);
         }
         var encoder = new DenseEncoder(Spec(context, options.Model));
         if (t.PretrainSteps > 0)
@@ -185,7 +268,6 @@ internal static class RetrievalPipeline
         }
         ContrastiveTraining.Fit(context.Training, "encoder", encoder, triplesOfEpoch, t, t.Temperature, Validate, cancellation);
         encoder.eval();
-        var distractors = t.Pairs is null ? trainingParagraphs.Select(p => p.Text) : triplesOfEpoch(1).Select(p => p.Positive);
         var trials = ChooseFusion(context, options, encoder, validation, [.. distractors]);
         var best = trials.GroupBy(trial => trial.Method).ToDictionary(group => group.Key, group => group.MaxBy(trial => trial.Mrr10)!);
         var (rrf, convex) = (best[FusionMethod.Rrf], best[FusionMethod.Convex]);
@@ -247,10 +329,10 @@ internal static class RetrievalPipeline
     }
 
     /// <summary>The encoder of <c>model.weights</c>, or one trained now on the set's training paragraphs.</summary>
-    public static TrainedEncoder LoadOrTrain(JobContext context, RetrievalJobOptions options, IReadOnlyList<Passage> training, CancellationToken cancellation) =>
+    public static TrainedEncoder LoadOrTrain(JobContext context, RetrievalJobOptions options, IReadOnlyList<Passage> training, SupervisedPairs? supervised, CancellationToken cancellation) =>
         options.Model.Weights is { } weights
             ? Load(context, weights, "options.model.weights")
-            : Train(context, options, training, cancellation).Trained;
+            : Train(context, options, training, supervised, cancellation).Trained;
 
     /// <summary>
     /// The hybrid search of <paramref name="method"/> (absent: <c>search.fusion</c>, else the encoder's chosen method,

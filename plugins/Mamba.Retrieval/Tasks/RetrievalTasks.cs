@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Mamba.Retrieval.Data;
 using Mamba.Retrieval.Dense;
 using Mamba.Retrieval.Evaluation;
@@ -14,24 +15,32 @@ using static TorchSharp.torch;
 namespace Mamba.Retrieval.Tasks;
 
 /// <summary>
-/// Trains the dense encoder (inverse cloze on the data's training paragraphs, or supervised pairs) and saves it under
-/// <c>model/</c> with the hybrid search (fusion method and dense weights) chosen on its held-out validation queries.
+/// Trains the dense encoder (on the data's judgments, supervised pairs, or inverse cloze on its paragraphs; see
+/// <c>training.from</c>) and saves it under <c>model/</c> with the hybrid search (fusion method and dense weights)
+/// chosen on its held-out validation queries.
 /// </summary>
-[JobTask("train", Description = "Train the Mamba bi-encoder contrastively (inverse cloze or supervised pairs)")]
+[JobTask("train", Description = "Train the Mamba bi-encoder contrastively (the data's judgments, supervised pairs or inverse cloze)")]
 public sealed class TrainTask : JobTask<RetrievalJobOptions>
 {
     /// <inheritdoc/>
+    protected override void Check(JobCheckContext context, RetrievalJobOptions options) => RetrievalPipeline.SignalOf(options);
+
+    /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, RetrievalJobOptions options, CancellationToken cancellation)
     {
-        var (_, training) = await RetrievalPipeline.LoadAsync(context, options, cancellation);
+        var (set, training) = await RetrievalPipeline.LoadAsync(context, options, cancellation);
         var clock = Stopwatch.StartNew();
-        var (trained, trials) = RetrievalPipeline.Train(context, options, training, cancellation);
+        var supervised = RetrievalPipeline.Supervision(context, options, set);
+        var (trained, trials) = RetrievalPipeline.Train(context, options, training, supervised, cancellation);
         using var _ = trained;
         RetrievalPipeline.Save(context, trained, options);
         await context.Artifacts.WriteJsonAsync("metrics.json", new
         {
             trainingSeconds = clock.Elapsed.TotalSeconds,
+            trainedFrom = JsonNamingPolicy.KebabCaseLower.ConvertName(RetrievalPipeline.SignalOf(options).ToString()),
             paragraphs = training.Count,
+            pairs = supervised is null ? (int?)null : supervised.Training.Count,
+            validationPairs = supervised?.Validation.Count,
             fusion = new
             {
                 method = trained.Fusion!.Method.ToString(),
@@ -45,17 +54,34 @@ public sealed class TrainTask : JobTask<RetrievalJobOptions>
 
 /// <summary>
 /// BM25, the dense encoder and their fusion (reciprocal-rank and convex, each at its weight) on the data's queries:
-/// <c>metrics.json</c> and <c>results.md</c>.
+/// <c>metrics.json</c> and <c>results.md</c>. Without <c>model.weights</c> it trains an encoder first; trained on
+/// the data's own judgments, it scores only the queries held out of that training (every <c>data.heldOutEvery</c>-th).
 /// </summary>
 [JobTask("evaluate", Description = "Dense vs BM25 vs hybrid: MRR@10, nDCG@10, Recall@1/10/100")]
 public sealed class EvaluateTask : JobTask<RetrievalJobOptions>
 {
     /// <inheritdoc/>
+    protected override void Check(JobCheckContext context, RetrievalJobOptions options)
+    {
+        if (options.Model.Weights is null) RetrievalPipeline.SignalOf(options);
+    }
+
+    /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, RetrievalJobOptions options, CancellationToken cancellation)
     {
         var (set, training) = await RetrievalPipeline.LoadAsync(context, options, cancellation);
         var clock = Stopwatch.StartNew();
-        using var trained = RetrievalPipeline.LoadOrTrain(context, options, training, cancellation);
+        SupervisedPairs? supervised = null;
+        if (options.Model.Weights is null && RetrievalPipeline.SignalOf(options) == TrainingSignal.Judgments)
+        {
+            (var judged, set) = RetrievalPipeline.SplitQueries(set, options.Data.HeldOutEvery);
+            supervised = RetrievalPipeline.JudgedPairs(context, options, judged);
+        }
+        else if (options.Model.Weights is null)
+        {
+            supervised = RetrievalPipeline.Supervision(context, options, set);
+        }
+        using var trained = RetrievalPipeline.LoadOrTrain(context, options, training, supervised, cancellation);
         var encoder = trained.Encoder;
         double trainingSeconds = options.Model.Weights is null ? clock.Elapsed.TotalSeconds : 0;
         clock.Restart();
@@ -71,6 +97,7 @@ public sealed class EvaluateTask : JobTask<RetrievalJobOptions>
             passages = set.Corpus.Passages.Count,
             queries = set.Queries.Count,
             trainingSeconds,
+            trainedFrom = options.Model.Weights is null ? JsonNamingPolicy.KebabCaseLower.ConvertName(RetrievalPipeline.SignalOf(options).ToString()) : null,
             adaptEpochs = options.Model.Weights is null ? 0 : options.Training.AdaptEpochs,
             adaptationSeconds,
             hybrid = hybrids.ToDictionary(h => h.Label, h => new { h.DenseWeight, weightFrom = h.WeightSource }),
