@@ -63,6 +63,13 @@ public sealed class TrackingJobOptions
     [JobPath(JobPathKind.Directory)]
     public string? Sequences { get; set; }
 
+    /// <summary>
+    /// A folder of MOTChallenge sequences whose ground truth (<c>gt/gt.txt</c>) trains the Mamba predictor instead of
+    /// synthetic scenes; every fifth track of each sequence (by id) is held out for validation.
+    /// </summary>
+    [JobPath(JobPathKind.Directory)]
+    public string? TrainSequences { get; set; }
+
     /// <summary><c>forecast</c>: the trajectory.</summary>
     public TrajectoryOptions Trajectory { get; set; } = new();
 
@@ -82,7 +89,10 @@ public sealed class TrackingJobOptions
     [RegularExpression("^(mamba|kalman)$", ErrorMessage = "motion must be 'mamba' or 'kalman'")]
     public string Motion { get; set; } = "mamba";
 
-    /// <summary>The run folder of an earlier <c>train</c> job whose predictor to use instead of training one.</summary>
+    /// <summary>
+    /// The run folder of an earlier <c>train</c> job whose predictor to use instead of training one, or a reference to
+    /// it (<c>run:&lt;job&gt;/latest</c>).
+    /// </summary>
     [JobPath(JobPathKind.Directory)]
     public string? Weights { get; set; }
 }

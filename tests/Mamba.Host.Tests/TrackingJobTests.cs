@@ -37,16 +37,27 @@ public sealed class TrackingJobTests : IDisposable
     }
 
     [Fact]
-    public void Track_writes_one_result_file_per_sequence_with_a_trained_predictor()
+    public void A_predictor_trained_on_a_users_ground_truth_is_reused_by_reference_to_its_run()
     {
-        string trained = Run("synthetic-train.json");
+        string simulated = Run("synthetic-simulate.json", "--set", "synthetic.scene.objects=10");
+        string trained = Run("synthetic-train.json", "--set", $"trainSequences={simulated}");
         Assert.True(File.Exists(Path.Combine(trained, "models", "predictor", "model.safetensors")));
+        var training = JsonNode.Parse(File.ReadAllText(Path.Combine(trained, "metrics.json")))!["training"]!;
+        Assert.Equal(simulated, (string)training["source"]!);
+        // 2 sequences × 10 objects × 39 frame steps; ids 4 and 9 of each (every fifth) validate.
+        Assert.Equal(2 * 8 * 39, (int)training["trainWindows"]!);
+        Assert.Equal(2 * 2 * 39, (int)training["validationWindows"]!);
 
-        string tracked = Run("synthetic-track.json", "--set", $"weights={trained}");
+        var (refused, _, why) = MambaProcess.Run(root, ["validate", Path.Combine(Jobs, "synthetic-evaluate.json"), "--out", Path.Combine(root, "runs"),
+            .. Tiny, "--set", $"sequences={simulated}", "--set", $"trainSequences={simulated}"]);
+        Assert.Equal(2, refused);
+        Assert.Contains("options.trainSequences: is the folder of options.sequences", why, StringComparison.Ordinal);
 
+        string tracked = Run("synthetic-track.json", "--set", "weights=run:synthetic-train/latest");
         var results = Directory.GetFiles(Path.Combine(tracked, "results"), "*.txt");
         Assert.Equal(2, results.Length);
         Assert.All(results, f => Assert.Matches(@"^\d+,\d+,", File.ReadLines(f).First()));
+        Assert.Contains(trained, File.ReadAllText(Path.Combine(tracked, "job.json")), StringComparison.Ordinal);
     }
 
     [Fact]

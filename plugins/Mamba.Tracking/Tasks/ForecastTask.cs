@@ -34,7 +34,7 @@ public sealed class ForecastTask : JobTask<TrackingJobOptions>
         var validationWindows = TrajectoryForecast.Windows(validation, predictorOptions.History, t.Horizon);
         if (trainWindows.Count == 0 || validationWindows.Count == 0)
             throw new JobOptionsException("options.trajectory", $"{trajectory.Source}: too few points for windows of {options.Predictor.History} steps in the training or validation part");
-        context.Logger.LogWindows(trainWindows.Count, validationWindows.Count);
+        context.Logger.LogWindows(trainWindows.Count, validationWindows.Count, "the trajectory");
 
         var fit = MotionTraining.Fit(context.Training, "predictor", trainWindows, validationWindows, predictorOptions, options.Training, cancellation);
         using var model = fit.Predictor;

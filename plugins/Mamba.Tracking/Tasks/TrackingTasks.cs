@@ -42,17 +42,28 @@ public sealed class SimulateTask : JobTask<TrackingJobOptions>
     }
 }
 
-/// <summary>Trains the Mamba motion predictor on synthetic ground-truth tracks and saves it under <c>model/</c>.</summary>
-[JobTask("train", Description = "Train the Mamba motion predictor on synthetic ground-truth tracks")]
+/// <summary>
+/// Trains the Mamba motion predictor on the ground-truth tracks of <c>trainSequences</c> (a user's MOTChallenge
+/// folder) or of synthetic scenes, and saves it under <c>models/</c>; later jobs name the run in <c>weights</c>.
+/// </summary>
+[JobTask("train", Description = "Train the Mamba motion predictor on ground-truth tracks (a MOT folder or synthetic scenes)")]
 public sealed class TrainTask : JobTask<TrackingJobOptions>
 {
     /// <inheritdoc/>
-    protected override Task RunAsync(JobContext context, TrackingJobOptions options, CancellationToken cancellation)
+    protected override void Check(JobCheckContext context, TrackingJobOptions options)
     {
         if (options.Weights is not null) throw new JobOptionsException("options.weights", "train fits a new predictor; remove weights (track and evaluate use them)");
-        using var predictor = TrackingPipeline.LoadOrTrain(context, options, cancellation);
-        TrackingPipeline.Save(context, predictor);
-        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    protected override async Task RunAsync(JobContext context, TrackingJobOptions options, CancellationToken cancellation)
+    {
+        var (predictor, training) = await TrackingPipeline.LoadOrTrainAsync(context, options, cancellation);
+        using (predictor)
+        {
+            TrackingPipeline.Save(context, predictor);
+            await context.Artifacts.WriteJsonAsync("metrics.json", new { synthetic = options.TrainSequences is null, training }, cancellation);
+        }
     }
 }
 
@@ -61,12 +72,15 @@ public sealed class TrainTask : JobTask<TrackingJobOptions>
 public sealed class TrackTask : JobTask<TrackingJobOptions>
 {
     /// <inheritdoc/>
+    protected override void Check(JobCheckContext context, TrackingJobOptions options) => TrackingPipeline.CheckNotTrainingOnTheTestSequences(context, options);
+
+    /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, TrackingJobOptions options, CancellationToken cancellation)
     {
         var sequences = options.Sequences is { } folder
             ? await TrackingPipeline.ReadFolderAsync(context.ResolvePath(folder), cancellation)
             : TrackingPipeline.TestScenes(options.Synthetic);
-        using var predictor = options.Motion == "mamba" ? TrackingPipeline.LoadOrTrain(context, options, cancellation) : null;
+        using var predictor = options.Motion == "mamba" ? (await TrackingPipeline.LoadOrTrainAsync(context, options, cancellation)).Predictor : null;
         IMotionModel motion = predictor is null ? new KalmanBoxModel() : new MambaMotionModel(predictor);
         var scores = new List<object>();
         foreach (var sequence in sequences)
@@ -93,6 +107,9 @@ public sealed class TrackTask : JobTask<TrackingJobOptions>
 public sealed class EvaluateTask : JobTask<TrackingJobOptions>
 {
     /// <inheritdoc/>
+    protected override void Check(JobCheckContext context, TrackingJobOptions options) => TrackingPipeline.CheckNotTrainingOnTheTestSequences(context, options);
+
+    /// <inheritdoc/>
     protected override async Task RunAsync(JobContext context, TrackingJobOptions options, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
@@ -103,7 +120,8 @@ public sealed class EvaluateTask : JobTask<TrackingJobOptions>
         if (unlabelled is not null) throw new JobOptionsException("options.sequences", $"sequence '{unlabelled.Info.Name}' has no gt/gt.txt; evaluate needs ground truth");
         double trainSeconds = clock.Elapsed.TotalSeconds;
         // Kalman alone needs no predictor: a user scoring the filter on their own sequences waits for no training.
-        using var predictor = options.Motion == "mamba" ? TrackingPipeline.LoadOrTrain(context, options, cancellation) : null;
+        var (predictor, training) = options.Motion == "mamba" ? await TrackingPipeline.LoadOrTrainAsync(context, options, cancellation) : (null, null);
+        using var _ = predictor;
         trainSeconds = clock.Elapsed.TotalSeconds - trainSeconds;
         IMotionModel[] motions = predictor is null ? [new KalmanBoxModel()] : [new KalmanBoxModel(), new MambaMotionModel(predictor)];
 
@@ -128,6 +146,7 @@ public sealed class EvaluateTask : JobTask<TrackingJobOptions>
             frames = sequences.Sum(s => s.Info.Length),
             truthBoxes = sequences.Sum(s => s.Truth.Count),
             trainSeconds = Math.Round(trainSeconds, 1),
+            predictor = training ?? (object?)(options.Weights is null ? null : new { weights = options.Weights }),
             rows,
         }, cancellation);
         await context.Artifacts.WriteResultsAsync(Results(rows, sequences, options.Sequences is null), cancellation);

@@ -73,8 +73,8 @@ public sealed class MotionWindows
     public int Count => Targets.Length / Outputs;
 
     /// <summary>
-    /// Box windows from ground-truth tracks (rows grouped by id, consecutive frames): K deltas of jittered boxes → the
-    /// delta to the next clean box.
+    /// Box windows from ground-truth tracks (rows grouped by id, cut into runs of consecutive frames): K deltas of
+    /// jittered boxes → the delta to the next clean box.
     /// </summary>
     public static MotionWindows From(IEnumerable<IReadOnlyList<MotRow>> truth, int history, MotionTrainingOptions options)
     {
@@ -87,9 +87,9 @@ public sealed class MotionWindows
         var window = new float[history * BoxDeltas.Features];
         var delta = new float[BoxDeltas.Features];
         foreach (var sequence in truth)
-            foreach (var track in sequence.GroupBy(r => r.Id))
+            foreach (var track in sequence.GroupBy(r => r.Id).SelectMany(Contiguous))
             {
-                var clean = track.OrderBy(r => r.Frame).Select(r => r.Box).ToArray();
+                var clean = track.Select(r => r.Box).ToArray();
                 var noisy = clean.Select(b =>
                 {
                     double s = options.InputJitter * b.Height;
@@ -106,6 +106,22 @@ public sealed class MotionWindows
                 }
             }
         return new MotionWindows([.. inputs], [.. targets], history, BoxDeltas.Features, BoxDeltas.Features);
+    }
+
+    /// <summary>A track's rows in frame order, cut where frames are missing (a delta spans exactly one frame).</summary>
+    private static IEnumerable<List<MotRow>> Contiguous(IEnumerable<MotRow> track)
+    {
+        var segment = new List<MotRow>();
+        foreach (var row in track.OrderBy(r => r.Frame))
+        {
+            if (segment.Count > 0 && row.Frame != segment[^1].Frame + 1)
+            {
+                yield return segment;
+                segment = [];
+            }
+            segment.Add(row);
+        }
+        if (segment.Count > 0) yield return segment;
     }
 
     /// <summary>Mean smooth-L1 loss of <paramref name="predictor"/> on these windows (no gradients).</summary>
