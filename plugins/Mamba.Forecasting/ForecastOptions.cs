@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 using Mamba.Sdk.Jobs;
 using Mamba.Forecasting.Data;
 using Mamba.Forecasting.Models;
@@ -11,12 +12,15 @@ namespace Mamba.Forecasting;
 public enum FeatureMode
 {
     /// <summary>All variates in, all out.</summary>
+    [JsonStringEnumMemberName("M")]
     M,
 
     /// <summary>The target alone in and out.</summary>
+    [JsonStringEnumMemberName("S")]
     S,
 
     /// <summary>All variates in, the target out.</summary>
+    [JsonStringEnumMemberName("MS")]
     MS,
 }
 

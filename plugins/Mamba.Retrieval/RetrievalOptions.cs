@@ -24,10 +24,10 @@ public enum DataFormat
 /// <summary>What the encoder learns from.</summary>
 public enum TrainingSignal
 {
-    /// <summary>The data's judgments when it has them (format <c>Files</c>), else <c>training.pairs</c> when set, else inverse cloze.</summary>
+    /// <summary>The data's judgments when it has them (format <c>files</c>), else <c>training.pairs</c> when set, else inverse cloze.</summary>
     Auto,
 
-    /// <summary>The data's own queries and relevance judgments (format <c>Files</c>): each judged-relevant passage is a positive.</summary>
+    /// <summary>The data's own queries and relevance judgments (format <c>files</c>): each judged-relevant passage is a positive.</summary>
     Judgments,
 
     /// <summary>The supervised pairs of <c>training.pairs</c>.</summary>
@@ -51,18 +51,21 @@ public enum FusionMethod
 public sealed class RetrievalDataOptions
 {
     /// <summary>How the files make a retrieval set.</summary>
+    [UsedBy("train", "evaluate")]
     public DataFormat Format { get; set; } = DataFormat.Files;
 
-    /// <summary>Corpus (JSONL, Parquet or a folder of .txt files; the FAQ text for <c>FaqText</c>), relative to the job file.</summary>
+    /// <summary>Corpus (JSONL, Parquet or a folder of .txt files; the FAQ text for <c>faq-text</c>), relative to the job file.</summary>
     [JobPath(JobPathKind.FileOrDirectory)]
     public string? Corpus { get; set; }
 
-    /// <summary><c>Files</c>: query file (JSONL <c>{id, text}</c> or TSV).</summary>
+    /// <summary><c>files</c>: query file (JSONL <c>{id, text}</c> or TSV).</summary>
     [JobPath(JobPathKind.File)]
+    [UsedBy("train", "evaluate", "search")]
     public string? Queries { get; set; }
 
-    /// <summary><c>Files</c>: relevance judgments (TREC qrels or JSONL <c>{query, passage, relevance}</c>).</summary>
+    /// <summary><c>files</c>: relevance judgments (TREC qrels or JSONL <c>{query, passage, relevance}</c>).</summary>
     [JobPath(JobPathKind.File)]
+    [UsedBy("train", "evaluate")]
     public string? Judgments { get; set; }
 
     /// <summary>Corpus field holding the id.</summary>
@@ -78,16 +81,18 @@ public sealed class RetrievalDataOptions
     public string TextField { get; set; } = "text";
 
     /// <summary>
-    /// <c>InverseCloze</c>: field that groups paragraphs (an address, a document); whole groups go to training or held
+    /// <c>inverse-cloze</c>: field that groups paragraphs (an address, a document); whole groups go to training or held
     /// out. Optional: a paragraph without it is a group of its own.
     /// </summary>
+    [UsedBy("train", "evaluate")]
     public string GroupField { get; set; } = "group";
 
     /// <summary>
-    /// Every k-th group (in sorted order) is held out: of the paragraphs for <c>InverseCloze</c>, of the queries when
+    /// Every k-th group (in sorted order) is held out: of the paragraphs for <c>inverse-cloze</c>, of the queries when
     /// <c>evaluate</c> trains on the data's judgments (it then scores only the held-out queries).
     /// </summary>
     [Range(2, 100)]
+    [UsedBy("train", "evaluate")]
     public int HeldOutEvery { get; set; } = 5;
 
     /// <summary>The corpus path, resolved; the tasks that read data call it.</summary>
@@ -133,6 +138,7 @@ public sealed class RetrievalModelOptions
 
     /// <summary>A run folder of an earlier <c>train</c> job whose encoder to load instead of training.</summary>
     [JobPath(JobPathKind.Directory)]
+    [UsedBy("evaluate", "index")]
     public string? Weights { get; set; }
 }
 
@@ -169,20 +175,24 @@ public sealed class RetrievalTrainingOptions : TrainingSection, IValidatableObje
     /// the corpus being searched before encoding it (unlabelled text only: unsupervised domain adaptation); 0: none.
     /// </summary>
     [Range(0, 1000)]
+    [UsedBy("evaluate", "index")]
     public int AdaptEpochs { get; set; }
 
     /// <summary>Peak learning rate of the adaptation epochs.</summary>
     [Range(1e-6, 1.0)]
+    [UsedBy("evaluate", "index")]
     public double AdaptLearningRate { get; set; } = 3e-4;
 
     /// <summary>
     /// What the encoder learns from: by default the data's judgments when it has them (the first choice: real queries
     /// and real relevance), else <see cref="Pairs"/> when set, else inverse cloze on its paragraphs.
     /// </summary>
+    [UsedBy("train", "evaluate")]
     public TrainingSignal From { get; set; } = TrainingSignal.Auto;
 
     /// <summary>Supervised pairs (JSONL <c>{query, positive, negative?}</c>) used instead of inverse-cloze pairs.</summary>
     [JobPath(JobPathKind.File)]
+    [UsedBy("train", "evaluate")]
     public string? Pairs { get; set; }
 
     /// <inheritdoc/>
@@ -197,10 +207,12 @@ public sealed class RetrievalTrainingOptions : TrainingSection, IValidatableObje
 public sealed class SearchOptions
 {
     /// <summary><c>search</c>: one query text (instead of a query file).</summary>
+    [UsedBy("search")]
     public string? Query { get; set; }
 
     /// <summary><c>search</c>: a run folder of an <c>index</c> job.</summary>
     [JobPath(JobPathKind.Directory)]
+    [UsedBy("index", "search")]
     public string? Index { get; set; }
 
     /// <summary>Hits kept per query.</summary>
@@ -215,6 +227,7 @@ public sealed class SearchOptions
     /// <c>search</c>: how its hybrid list fuses BM25 and dense hits (<c>evaluate</c> reports both). Absent: the method
     /// that did better on the encoder's training run's held-out validation queries (reciprocal-rank fusion if none).
     /// </summary>
+    [UsedBy("search")]
     public FusionMethod? Fusion { get; set; }
 
     /// <summary>
@@ -260,17 +273,22 @@ public sealed class RetrievalBenchOptions
 public sealed class RetrievalJobOptions
 {
     /// <summary>Data.</summary>
+    [UsedBy("train", "evaluate", "index", "search")]
     public RetrievalDataOptions Data { get; set; } = new();
 
     /// <summary>Encoder.</summary>
+    [UsedBy("train", "evaluate", "index", "bench")]
     public RetrievalModelOptions Model { get; set; } = new();
 
     /// <summary>Training.</summary>
+    [UsedBy("train", "evaluate", "index")]
     public RetrievalTrainingOptions Training { get; set; } = new();
 
     /// <summary>Searching.</summary>
+    [UsedBy("train", "evaluate", "index", "search")]
     public SearchOptions Search { get; set; } = new();
 
     /// <summary>Benchmark.</summary>
+    [UsedBy("bench")]
     public RetrievalBenchOptions Bench { get; set; } = new();
 }

@@ -146,7 +146,7 @@ public sealed class RetrievalJobTests(RetrievalJobTests.TrainedEncoder encoder) 
             $$"""{"id": "p{{i:D2}}", "title": "{{topics[i % 10]}} part {{i}}", "text": "the {{topics[i % 10]}} of model {{i}} is replaced in {{i + 2}} steps."}""")]);
         string queries = Write("queries.tsv", [.. Enumerable.Range(0, 30).Select(i => $"q{i:D2}\thow do i replace the {topics[i % 10]} of model {i}")]);
         string qrels = Write("qrels.txt", [.. Enumerable.Range(0, 30).Select(i => $"q{i:D2} 0 p{i:D2} 1"), "q00 0 p29 2"]);
-        string[] data = ["--set", "data.format=Files", "--set", $"data.corpus={corpus}", "--set", $"data.queries={queries}", "--set", $"data.judgments={qrels}",
+        string[] data = ["--set", "data.format=files", "--set", $"data.corpus={corpus}", "--set", $"data.queries={queries}", "--set", $"data.judgments={qrels}",
             "--set", "training.batchSize=4", "--set", "training.pretrainSteps=0"];
 
         string run = PluginWorkspace.RunJob(root, Path.Combine(Jobs, "sotu-train.json"), [.. Tiny, .. data]);
@@ -173,7 +173,7 @@ public sealed class RetrievalJobTests(RetrievalJobTests.TrainedEncoder encoder) 
         string qrels = Write("qrels.txt", "q1 0 d404 1");
         // Any existing folder passes the weights path check; the data is read, and refused, before weights are loaded.
         (int, string) Evaluate(string c) { var (code, _, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "reuters-evaluate.json"), "--out", Path.Combine(root, "runs"), .. Tiny,
-            "--set", "data.format=Files", "--set", $"data.corpus={c}", "--set", "data.textField=text", "--set", $"data.queries={queries}", "--set", $"data.judgments={qrels}",
+            "--set", "data.format=files", "--set", $"data.corpus={c}", "--set", "data.textField=text", "--set", $"data.queries={queries}", "--set", $"data.judgments={qrels}",
             "--set", $"model.weights={root}"]); return (code, errors); }
 
         var duplicate = Evaluate(corpus);

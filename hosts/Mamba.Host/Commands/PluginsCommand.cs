@@ -29,8 +29,13 @@ internal static class PluginsCommand
         list.SetAction(result => List(result, result.GetValue(json), result.GetValue(load)));
 
         var id = new Argument<string>("plugin") { Description = "id, id@version or id@[range]" };
-        var inspect = new Command("inspect", "A plugin's manifest, exports and tasks, with each task's option schema as JSON Schema.") { id };
-        inspect.SetAction(result => Inspect(result, result.GetValue(id)!));
+        var taskName = new Argument<string?>("task") { Description = "Only this task's options.", Arity = ArgumentArity.ZeroOrOne };
+        var schema = new Option<bool>("--json") { Description = "The manifest, exports and each task's options as JSON Schema, instead of tables." };
+        var inspect = new Command("inspect", "A plugin's tasks and, per task, every option: key, type, default, allowed values and description.")
+        {
+            id, taskName, schema,
+        };
+        inspect.SetAction(result => Inspect(result, result.GetValue(id)!, result.GetValue(taskName), result.GetValue(schema)));
 
         return new Command("plugins", "List and inspect plugins.") { list, inspect };
     }
@@ -71,7 +76,7 @@ internal static class PluginsCommand
         return ExitCodes.Success;
     }
 
-    private static int Inspect(ParseResult result, string id)
+    private static int Inspect(ParseResult result, string id, string? taskName, bool asJson)
     {
         using var host = MambaHost.Build(result);
         var catalog = host.Services.GetRequiredService<PluginCatalog>();
@@ -87,6 +92,46 @@ internal static class PluginsCommand
         }
 
         var loaded = entry.Loaded!;
+        var tasks = loaded.Exports.Where(e => e.Contract == typeof(IJobTask)).ToList();
+        if (taskName is not null)
+        {
+            tasks = [.. tasks.Where(t => t.Name == taskName)];
+            if (tasks.Count == 0)
+            {
+                Console.Error.WriteLine($"{entry.Id} has no task '{taskName}'; its tasks: {string.Join(", ", loaded.Exports.Where(e => e.Contract == typeof(IJobTask)).Select(e => e.Name))}");
+                return ExitCodes.InvalidJob;
+            }
+        }
+        var optionTypes = tasks.ToDictionary(t => t, t => ((IJobTask)ActivatorUtilities.CreateInstance(host.Services, t.ImplementationType)).OptionsType);
+        if (asJson)
+        {
+            Console.Out.WriteLine(Document(entry, loaded, tasks, optionTypes).ToJsonString(Indented));
+            return ExitCodes.Success;
+        }
+
+        // Plain text, one block per option: readable in any terminal width and in a pipe.
+        var output = Console.Out;
+        output.WriteLine($"{entry.Id} {entry.VersionText} (SDK {entry.Manifest!.Sdk.ToNormalizedString()}): {entry.Manifest.Description}");
+        output.WriteLine($"from {entry.Directory}");
+        foreach (var export in loaded.Exports.Where(e => e.Contract != typeof(IJobTask)))
+            output.WriteLine($"exports {export.Contract.Name} '{export.Name}': {export.Description}");
+        foreach (var task in tasks)
+        {
+            output.WriteLine();
+            output.WriteLine($"task {task.Name}: {task.Description}");
+            foreach (var row in OptionsReference.Of(optionTypes[task], task.Name!))
+            {
+                string value = row.Property.GetCustomAttributes(typeof(System.ComponentModel.DataAnnotations.RequiredAttribute), true).Length > 0 && row.Value is null or ""
+                    ? "(required)" : row.Default.Length > 0 ? "= " + row.Default : "(unset)";
+                output.WriteLine($"  {row.Key} {value}    {row.Type}{(row.Allowed.Length > 0 ? ": " + row.Allowed : "")}");
+                output.WriteLine($"      {row.Description}");
+            }
+        }
+        return ExitCodes.Success;
+    }
+
+    private static JsonObject Document(PluginEntry entry, LoadedPlugin loaded, IReadOnlyList<ExportInfo> tasks, Dictionary<ExportInfo, Type> optionTypes)
+    {
         var exports = new JsonArray([.. loaded.Exports.Select(e => (JsonNode)new JsonObject
         {
             ["contract"] = e.Contract.Name,
@@ -97,14 +142,7 @@ internal static class PluginsCommand
         })]);
         foreach (var kernel in loaded.ScanKernels)
             exports.Add(new JsonObject { ["contract"] = "IScanKernel", ["name"] = kernel.GetCustomAttributes(false).OfType<Mamba.Core.Scan.ScanKernelAttribute>().First().Name, ["type"] = kernel.FullName });
-
-        var tasks = new JsonArray();
-        foreach (var task in loaded.Exports.Where(e => e.Contract == typeof(IJobTask)))
-        {
-            var instance = (IJobTask)ActivatorUtilities.CreateInstance(host.Services, task.ImplementationType);
-            tasks.Add(new JsonObject { ["name"] = task.Name, ["description"] = task.Description, ["optionsSchema"] = OptionsSchema.Of(instance.OptionsType) });
-        }
-        var document = new JsonObject
+        return new JsonObject
         {
             ["id"] = entry.Id,
             ["version"] = entry.VersionText,
@@ -112,10 +150,13 @@ internal static class PluginsCommand
             ["description"] = entry.Manifest.Description,
             ["directory"] = entry.Directory,
             ["exports"] = exports,
-            ["tasks"] = tasks,
+            ["tasks"] = new JsonArray([.. tasks.Select(t => (JsonNode)new JsonObject
+            {
+                ["name"] = t.Name,
+                ["description"] = t.Description,
+                ["optionsSchema"] = OptionsSchema.Of(optionTypes[t], t.Name!),
+            })]),
         };
-        Console.Out.WriteLine(document.ToJsonString(Indented));
-        return ExitCodes.Success;
     }
 
     private static JsonObject Metadata(MambaExportAttribute attribute)

@@ -139,13 +139,13 @@ internal static class OptionsBinder
         }
     }
 
-    private static bool IsLeaf(Type type) =>
+    internal static bool IsLeaf(Type type) =>
         type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(DateTime)
         || type == typeof(TimeSpan) || Nullable.GetUnderlyingType(type) is not null
         || (type.IsArray && IsLeaf(type.GetElementType()!))
         || (type.IsGenericType && type.GetGenericArguments().All(IsLeaf) && typeof(IEnumerable).IsAssignableFrom(type));
 
-    private static string JsonName(Type type, string member) =>
+    internal static string JsonName(Type type, string member) =>
         type.GetProperty(member)?.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(member);
 
     private static string KeyPath(string? jsonPath) =>

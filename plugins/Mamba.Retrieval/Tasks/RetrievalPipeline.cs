@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Mamba.Core.Training;
 using Mamba.Retrieval.Data;
 using Mamba.Retrieval.Dense;
@@ -60,7 +61,7 @@ internal static class RetrievalPipeline
         {
             case DataFormat.Files:
             {
-                if (data.Queries is null || data.Judgments is null) throw new JobOptionsException("options.data", "format Files needs data.queries and data.judgments");
+                if (data.Queries is null || data.Judgments is null) throw new JobOptionsException("options.data", "data.format files needs data.queries and data.judgments");
                 var corpus = await RetrievalFiles.ReadCorpusAsync(corpusPath, fields, cancellation);
                 var queries = RetrievalFiles.ReadQueries(context.ResolvePath(data.Queries!));
                 var judgments = RetrievalFiles.ReadJudgments(context.ResolvePath(data.Judgments!), queries, corpus);
@@ -115,7 +116,7 @@ internal static class RetrievalPipeline
             : t.Pairs is not null ? TrainingSignal.Pairs
             : options.Data.Format == DataFormat.Files ? TrainingSignal.Judgments : TrainingSignal.InverseCloze;
         if (signal == TrainingSignal.Judgments && options.Data.Format != DataFormat.Files)
-            throw new JobOptionsException("options.training.from", $"judgments come with data.format Files (corpus, queries, judgments); this job's format is {options.Data.Format}");
+            throw new JobOptionsException("options.training.from", $"judgments come with data.format files (corpus, queries, judgments); this job's format is {JsonNamingPolicy.KebabCaseLower.ConvertName(options.Data.Format.ToString())}");
         if (signal == TrainingSignal.Pairs && t.Pairs is null)
             throw new JobOptionsException("options.training.pairs", "training.from is pairs: name the JSONL file of {query, positive, negative?} pairs");
         return signal;
@@ -209,7 +210,7 @@ internal static class RetrievalPipeline
             throw new JobOptionsException("options.data",
                 $"inverse cloze needs at least 2 paragraphs of three or more sentences (a sentence ends in . ! or ? and a space); {usable} of the " +
                 $"{paragraphs.Count} training paragraphs qualify, the longest has {most}. Split the text into paragraphs with several sentences each, " +
-                "or train from judgments (data.format Files with queries and judgments) or from training.pairs");
+                "or train from judgments (data.format files with queries and judgments) or from training.pairs");
         }
         int negatives = first.Count(x => x.Negative is not null);
         context.Logger.LogPairs(first.Count, "inverse cloze, a new sentence per paragraph each epoch", negatives);
