@@ -230,14 +230,18 @@ public sealed class GenomicsJobOptions
     public GenomicsTrainingOptions Training { get; set; } = new();
 
     /// <summary>Evaluation and embedding.</summary>
+    [UsedBy("evaluate", "embed")]
     public GenomicsEvaluationOptions Evaluation { get; set; } = new();
 
     /// <summary>Classification.</summary>
+    [UsedBy("classify")]
     public GenomicsClassifyOptions Classify { get; set; } = new();
 
     /// <summary>Variant scoring.</summary>
+    [UsedBy("score-variants")]
     public GenomicsVariantOptions Variants { get; set; } = new();
 
     /// <summary>Sampling.</summary>
+    [UsedBy("generate")]
     public GenomicsGenerateOptions Generate { get; set; } = new();
 }

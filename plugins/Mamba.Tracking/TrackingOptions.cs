@@ -71,6 +71,7 @@ public sealed class TrackingJobOptions
     public string? TrainSequences { get; set; }
 
     /// <summary><c>forecast</c>: the trajectory.</summary>
+    [UsedBy("forecast")]
     public TrajectoryOptions Trajectory { get; set; } = new();
 
     /// <summary>Association settings.</summary>
