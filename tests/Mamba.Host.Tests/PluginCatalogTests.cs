@@ -75,7 +75,7 @@ public sealed class PluginCatalogTests : IClassFixture<PluginWorkspace>
     [Fact]
     public void Inspect_shows_exports_and_each_tasks_option_schema()
     {
-        var (code, output, errors) = workspace.Mamba("plugins", "inspect", "alpha@1.0");
+        var (code, output, errors) = workspace.Mamba("plugins", "inspect", "alpha@1.0", "--json");
         Assert.True(code == 0, errors);
         var document = JsonNode.Parse(output)!;
         Assert.Equal("1.0.0", (string)document["version"]!);

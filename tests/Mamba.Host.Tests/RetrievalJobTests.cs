@@ -149,13 +149,15 @@ public sealed class RetrievalJobTests(RetrievalJobTests.TrainedEncoder encoder) 
         string[] data = ["--set", "data.format=files", "--set", $"data.corpus={corpus}", "--set", $"data.queries={queries}", "--set", $"data.judgments={qrels}",
             "--set", "training.batchSize=4", "--set", "training.pretrainSteps=0"];
 
-        string run = PluginWorkspace.RunJob(root, Path.Combine(Jobs, "sotu-train.json"), [.. Tiny, .. data]);
+        // Its own run folder: a sotu-train run under the shared one would become run:sotu-train/latest for the other tests.
+        string own = Directory.CreateDirectory(Path.Combine(root, "judgments")).FullName;
+        string run = PluginWorkspace.RunJob(own, Path.Combine(Jobs, "sotu-train.json"), [.. Tiny, .. data]);
         var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")))!;
         Assert.Equal("judgments", (string)metrics["trainedFrom"]!);
         Assert.Equal(2, (int)metrics["validationPairs"]!);
         Assert.Equal(29, (int)metrics["pairs"]!);
 
-        var (code, output, errors) = MambaProcess.Run(root, ["run", Path.Combine(Jobs, "sotu-evaluate.json"), "--out", Path.Combine(root, "runs"), .. Tiny, .. data,
+        var (code, output, errors) = MambaProcess.Run(own, ["run", Path.Combine(Jobs, "sotu-evaluate.json"), "--out", Path.Combine(own, "runs"), .. Tiny, .. data,
             "--set", "model.weights=null", "--set", "data.heldOutEvery=5"]);
         Assert.True(code == 0, errors);
         var scored = JsonNode.Parse(File.ReadAllText(Path.Combine(output.Trim().Split('\n')[^1], "metrics.json")))!;

@@ -30,7 +30,7 @@ internal static class BenchCommand
         var repeat = new Option<int>("--repeat") { Description = "Timed runs per kernel and shape; the median is reported.", DefaultValueFactory = _ => 5 };
         var kernels = new Option<string[]>("--kernels")
         {
-            Description = "Kernels to time, besides the reference that every speed-up is measured against.",
+            Description = "Kernels to time, besides the reference that every speed-up is measured against; fused-cpu:states and fused-cpu:channels force the Mamba-1 forward's lane layout.",
             DefaultValueFactory = _ => ["chunked", "fused-cpu"],
             AllowMultipleArgumentsPerToken = true,
         };
@@ -52,7 +52,7 @@ internal static class BenchCommand
                 : ScanWorkload.Standard.ToList();
             var registry = ScanKernelRegistry.WithCoreKernels();
             string[] names = isQuick ? ["fused-cpu"] : result.GetValue(kernels)!;
-            var chosen = names.Select(registry.Get).Zip(names).ToList();
+            var chosen = names.Select(name => Resolve(registry, name)).Zip(names).ToList();
             int runs = isQuick ? 3 : result.GetValue(repeat);
             int referenceRuns = isQuick ? 1 : ReferenceRuns;
             bool[] passes = result.GetValue(noBackward) ? [false] : [false, true];
@@ -60,6 +60,13 @@ internal static class BenchCommand
         });
         return scan;
     }
+
+    /// <summary>A kernel by registry name, or <c>fused-cpu:states</c> / <c>fused-cpu:channels</c> for the fused kernel with its lane layout forced.</summary>
+    private static IScanKernel Resolve(ScanKernelRegistry registry, string name) => name.Split(':') switch
+    {
+        ["fused-cpu", var lanes] when Enum.TryParse<FusedScanLanes>(lanes, ignoreCase: true, out var layout) => new FusedCpuScan(layout),
+        _ => registry.Get(name),
+    };
 
     /// <summary>
     /// State updates above which the chunked Mamba-1 backward is not run: libtorch's autograd keeps about 16 floats per

@@ -7,14 +7,29 @@ namespace Mamba.Core.Tests.Scan;
 /// <summary>Random scan problems shaped like real Mamba layers (negative A, small positive step sizes).</summary>
 internal static class ScanCases
 {
-    /// <summary>The kernels checked against the reference: the chunked kernel and the fused kernel at every SIMD width (emulated where the processor lacks it).</summary>
-    public static readonly string[] CheckedKernels = ["chunked", "fused-cpu/128", "fused-cpu/256", "fused-cpu/512"];
+    /// <summary>
+    /// The kernels checked against the reference: the chunked kernel and the fused kernel at every SIMD width
+    /// (emulated where the processor lacks it), its Mamba-1 forward with the lanes chosen by shape (channels, but
+    /// states where a vector of channels would straddle groups) and with the states in the lanes forced (the slab kernel).
+    /// </summary>
+    public static readonly string[] CheckedKernels =
+        ["chunked", "fused-cpu/128", "fused-cpu/256", "fused-cpu/512", "fused-cpu/128/states", "fused-cpu/256/states", "fused-cpu/512/states"];
 
-    /// <summary>A core kernel by name; <c>fused-cpu/W</c> is the fused kernel pinned to W-bit vectors.</summary>
-    public static IScanKernel Kernel(string name) =>
-        name.StartsWith("fused-cpu/", StringComparison.Ordinal)
-            ? new FusedCpuScan((Mamba.Core.Scan.Cpu.SimdWidth)int.Parse(name["fused-cpu/".Length..], System.Globalization.CultureInfo.InvariantCulture))
-            : ScanKernelRegistry.WithCoreKernels().Get(name);
+    /// <summary>The kernels an SSD scan is checked on (the lane layout is the Mamba-1 forward's alone).</summary>
+    public static IEnumerable<string> CheckedSsdKernels => CheckedKernels.Where(k => !k.EndsWith("/states", StringComparison.Ordinal));
+
+    /// <summary>
+    /// A core kernel by name; <c>fused-cpu/W</c> is the fused kernel pinned to W-bit vectors, <c>fused-cpu/W/states</c>
+    /// or <c>/channels</c> with the Mamba-1 forward's lane layout forced too.
+    /// </summary>
+    public static IScanKernel Kernel(string name)
+    {
+        if (!name.StartsWith("fused-cpu/", StringComparison.Ordinal)) return ScanKernelRegistry.WithCoreKernels().Get(name);
+        var parts = name.Split('/');
+        var width = (Mamba.Core.Scan.Cpu.SimdWidth)int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+        var lanes = parts.Length > 2 ? Enum.Parse<FusedScanLanes>(parts[2], ignoreCase: true) : FusedScanLanes.Auto;
+        return new FusedCpuScan(width, lanes);
+    }
 
     public sealed record SelectiveOptions(
         long Batch = 2, long Channels = 4, long StateSize = 16, long Length = 37, long Groups = 0,

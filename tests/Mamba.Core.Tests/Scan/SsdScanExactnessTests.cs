@@ -20,7 +20,7 @@ public sealed class SsdScanExactnessTests
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
-        foreach (var kernel in CheckedKernels)
+        foreach (var kernel in CheckedSsdKernels)
             foreach (var name in Options.Keys)
                 data.Add(kernel, name);
         return data;

@@ -141,7 +141,7 @@ internal readonly unsafe struct FloatVector512 : IFloatVector<FloatVector512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector512 MultiplyAdd(FloatVector512 a, FloatVector512 b, FloatVector512 c) => new(Vector512.FusedMultiplyAdd(a.v, b.v, c.v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector512 Abs(FloatVector512 value) => new(Vector512.Abs(value.v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector512 Log(FloatVector512 value) => new(Vector512.Log(value.v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector512 PowerOfTwo(FloatVector512 k) => new(Vector512.ShiftLeft(Vector512.ConvertToInt32(k.v) + Vector512.Create(127), 23).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector512 PowerOfTwo(FloatVector512 k) => new(Vector512.ShiftLeft(Vector512.ConvertToInt32Native(k.v) + Vector512.Create(127), 23).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector512 GreaterThan(FloatVector512 left, FloatVector512 right) => new(Vector512.GreaterThan(left.v, right.v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector512 Equal(FloatVector512 left, FloatVector512 right) => new(Vector512.Equals(left.v, right.v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector512 Select(FloatVector512 mask, FloatVector512 ifTrue, FloatVector512 ifFalse) => new(Vector512.ConditionalSelect(mask.v, ifTrue.v, ifFalse.v));
@@ -176,7 +176,7 @@ internal readonly unsafe struct FloatVector256 : IFloatVector<FloatVector256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector256 MultiplyAdd(FloatVector256 a, FloatVector256 b, FloatVector256 c) => Fma.IsSupported ? new(Vector256.FusedMultiplyAdd(a.v, b.v, c.v)) : a * b + c;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector256 Abs(FloatVector256 value) => new(Vector256.Abs(value.v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector256 Log(FloatVector256 value) => new(Vector256.Log(value.v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector256 PowerOfTwo(FloatVector256 k) => new(Vector256.ShiftLeft(Vector256.ConvertToInt32(k.v) + Vector256.Create(127), 23).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector256 PowerOfTwo(FloatVector256 k) => new(Vector256.ShiftLeft(Vector256.ConvertToInt32Native(k.v) + Vector256.Create(127), 23).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector256 GreaterThan(FloatVector256 left, FloatVector256 right) => new(Vector256.GreaterThan(left.v, right.v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector256 Equal(FloatVector256 left, FloatVector256 right) => new(Vector256.Equals(left.v, right.v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector256 Select(FloatVector256 mask, FloatVector256 ifTrue, FloatVector256 ifFalse) => new(Vector256.ConditionalSelect(mask.v, ifTrue.v, ifFalse.v));
@@ -211,7 +211,7 @@ internal readonly unsafe struct FloatVector128 : IFloatVector<FloatVector128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector128 MultiplyAdd(FloatVector128 a, FloatVector128 b, FloatVector128 c) => Fma.IsSupported || AdvSimd.IsSupported ? new(Vector128.FusedMultiplyAdd(a.v, b.v, c.v)) : a * b + c;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector128 Abs(FloatVector128 value) => new(Vector128.Abs(value.v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector128 Log(FloatVector128 value) => new(Vector128.Log(value.v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector128 PowerOfTwo(FloatVector128 k) => new(Vector128.ShiftLeft(Vector128.ConvertToInt32(k.v) + Vector128.Create(127), 23).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector128 PowerOfTwo(FloatVector128 k) => new(Vector128.ShiftLeft(Vector128.ConvertToInt32Native(k.v) + Vector128.Create(127), 23).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector128 GreaterThan(FloatVector128 left, FloatVector128 right) => new(Vector128.GreaterThan(left.v, right.v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector128 Equal(FloatVector128 left, FloatVector128 right) => new(Vector128.Equals(left.v, right.v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static FloatVector128 Select(FloatVector128 mask, FloatVector128 ifTrue, FloatVector128 ifFalse) => new(Vector128.ConditionalSelect(mask.v, ifTrue.v, ifFalse.v));

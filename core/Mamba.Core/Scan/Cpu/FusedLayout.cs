@@ -100,6 +100,59 @@ internal static unsafe class Tiles
         }
     }
 
+    /// <summary>
+    /// Copies channels [first, first + count) × steps [start, start + steps) of batch b into lane-major rows: step t's
+    /// values are the TV.Count floats at t·TV.Count, channels beyond count zero.
+    /// </summary>
+    public static void GatherLanes<TV>(float* source, RowStrides s, long b, long first, long count, long start, long steps, float* rows)
+        where TV : unmanaged, IFloatVector<TV>
+    {
+        int lanes = TV.Count;
+        float* origin = source + b * s.Batch + first * s.Channel + start * s.Time;
+        if (count < lanes) new Span<float>(rows, (int)(steps * lanes)).Clear();
+        if (s.IsTimeMajor)
+        {
+            // A step's channels are one vector: a load and a store, not a copy call (which cost more than the step's math).
+            for (long t = 0; t < steps; t++)
+            {
+                float* at = origin + t * s.Time;
+                Prefetch(at + PrefetchSteps * s.Time);
+                if (count == lanes) TV.Load(at).Store(rows + t * lanes);
+                else for (long i = 0; i < count; i++) rows[t * lanes + i] = at[i];
+            }
+            return;
+        }
+        for (long i = 0; i < count; i++)
+        {
+            float* row = origin + i * s.Channel;
+            for (long t = 0; t < steps; t++) rows[t * lanes + i] = row[t * s.Time];
+        }
+    }
+
+    /// <summary>The inverse of <see cref="GatherLanes"/>: writes the first count lanes of each step back into the tile.</summary>
+    public static void ScatterLanes<TV>(float* rows, float* target, RowStrides s, long b, long first, long count, long start, long steps)
+        where TV : unmanaged, IFloatVector<TV>
+    {
+        int lanes = TV.Count;
+        float* origin = target + b * s.Batch + first * s.Channel + start * s.Time;
+        if (s.IsTimeMajor)
+        {
+            for (long t = 0; t < steps; t++)
+            {
+                float* at = origin + t * s.Time;
+                Prefetch(at + PrefetchSteps * s.Time);
+                if (count == lanes) TV.Load(rows + t * lanes).Store(at);
+                else for (long i = 0; i < count; i++) at[i] = rows[t * lanes + i];
+            }
+            return;
+        }
+        for (long i = 0; i < count; i++)
+        {
+            float* row = origin + i * s.Channel;
+            for (long t = 0; t < steps; t++) row[t * s.Time] = rows[t * lanes + i];
+        }
+    }
+
     /// <summary>The inverse of <see cref="Gather"/>: writes the rows back into the tile of <paramref name="target"/>.</summary>
     public static void Scatter(float* rows, long rowStride, float* target, RowStrides s, long b, long first, long count, long start, long steps)
     {

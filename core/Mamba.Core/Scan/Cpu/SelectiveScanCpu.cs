@@ -15,6 +15,7 @@ internal unsafe struct SelectiveScanBuffers
     public long Batch, Channels, Length, StateSize, Groups;
     public bool Softplus;
     public float* U, Delta, A, B, C, D, Z, Bias, InitialState;
+    /// <summary>Carries are null when nothing will back-propagate: an inference forward stores no states.</summary>
     public float* Output, Gated, Carries, FinalState;
     public RowStrides UStrides, DeltaStrides, ZStrides, OutputStrides;
 
@@ -33,7 +34,9 @@ internal unsafe struct SelectiveScanGradients
 }
 
 /// <summary>
-/// The fused CPU selective scan: channel-major, threads over (batch, channel). A channel's N states are independent
+/// The fused CPU selective scan. Its forward runs channels in the SIMD lanes by default (<see cref="LanesFor"/>,
+/// <see cref="ForwardLanes{TV}"/>); what follows describes the states-in-lanes kernel, which the backward pass uses
+/// and the forward where channels cannot go in lanes: channel-major, threads over (batch, channel). A channel's N states are independent
 /// of each other, so they run through time in slabs of <see cref="RowMath.StatePadding"/> (16) with a slab's state,
 /// adjoint and A in registers — one to four vectors, by <c>TV.Count</c> — and one lane sum per slab and step: a step
 /// then waits on one multiply-add instead of a store-to-load round trip through memory (which halved the speed).
@@ -68,9 +71,27 @@ internal static unsafe class SelectiveScanCpu
     /// </summary>
     private static long RowSet(long count) => count * RowStride + 16;
 
-    /// <summary>The forward pass in vectors of <paramref name="width"/>.</summary>
-    public static void Forward(SelectiveScanBuffers p, SimdWidth width) =>
-        SimdWidths.Pick<Action<SelectiveScanBuffers>>(width, Forward<FloatVector512>, Forward<FloatVector256>, Forward<FloatVector128>)(p);
+    /// <summary>The forward pass in vectors of <paramref name="width"/>, states (slab kernel) or channels in the lanes.</summary>
+    public static void Forward(SelectiveScanBuffers p, SimdWidth width, FusedScanLanes lanes)
+    {
+        if (lanes == FusedScanLanes.Auto) lanes = LanesFor(p, width);
+        if (lanes == FusedScanLanes.Channels && ChannelBlocksStraddleGroups(p, width)) lanes = FusedScanLanes.States;
+        if (lanes == FusedScanLanes.Channels)
+            SimdWidths.Pick<Action<SelectiveScanBuffers>>(width, ForwardLanes<FloatVector512>, ForwardLanes<FloatVector256>, ForwardLanes<FloatVector128>)(p);
+        else
+            SimdWidths.Pick<Action<SelectiveScanBuffers>>(width, Forward<FloatVector512>, Forward<FloatVector256>, Forward<FloatVector128>)(p);
+    }
+
+    /// <summary>
+    /// Channels in the lanes unless a block of them would straddle two groups of B and C (broadcast per step): measured
+    /// faster at every state size of the benchmark shapes (1.4× at N = 16, 2× at N = 64; docs/benchmarks.md).
+    /// </summary>
+    public static FusedScanLanes LanesFor(in SelectiveScanBuffers p, SimdWidth width) =>
+        ChannelBlocksStraddleGroups(p, width) ? FusedScanLanes.States : FusedScanLanes.Channels;
+
+    /// <summary>Whether a block of consecutive channels (one vector's worth) could hold channels of two groups.</summary>
+    private static bool ChannelBlocksStraddleGroups(in SelectiveScanBuffers p, SimdWidth width) =>
+        p.Groups > 1 && p.Channels / p.Groups % ((int)width / 32) != 0;
 
     /// <summary>The backward pass in vectors of <paramref name="width"/>.</summary>
     public static void Backward(SelectiveScanBuffers p, SelectiveScanGradients grads, SimdWidth width) =>
@@ -121,10 +142,10 @@ internal static unsafe class SelectiveScanCpu
                 long bd = b * p.Channels + d, i = d - first, g = d / (p.Channels / p.Groups);
                 float* dt = dts + i * RowStride, u = us + i * RowStride, y = ys + i * RowStride;
                 float* bRows = p.B + (b * p.Groups + g) * length * n, cRows = p.C + (b * p.Groups + g) * length * n;
-                float* carries = p.Carries + bd * p.Chunks * n;
+                float* carries = p.Carries == null ? null : p.Carries + bd * p.Chunks * n;
                 RowMath.StepSizes<TV>(dt, p.Bias == null ? 0f : p.Bias[d], p.Softplus, dt, null, steps);
                 for (long k = 0; k < n; k += Slab)
-                    Sweep<TV>(states + i * n + k, p.A + d * n + k, bRows + k, cRows + k, carries + k, n, dt, u, y, tile, steps, add: k > 0);
+                    Sweep<TV>(states + i * n + k, p.A + d * n + k, bRows + k, cRows + k, carries == null ? null : carries + k, n, dt, u, y, tile, steps, add: k > 0);
                 RowMath.SkipAndGate<TV>(y, u, p.D == null ? 0f : p.D[d], p.Z == null ? null : zs + i * RowStride,
                     p.Gated == null ? null : p.Gated + bd * length + tile, steps);
             }
@@ -151,7 +172,7 @@ internal static unsafe class SelectiveScanCpu
         for (long i = 0; i < steps; i++)
         {
             long l = start + i;
-            if (l % CarryInterval == 0) Store(carries + l / CarryInterval * stride, h0, h1, h2, h3);
+            if (carries != null && l % CarryInterval == 0) Store(carries + l / CarryInterval * stride, h0, h1, h2, h3);
             var dtV = TV.Create(dt[i]);
             var drive = TV.Create(dt[i] * u[i]);
             float* bl = bRows + l * stride, cl = cRows + l * stride;
@@ -196,6 +217,115 @@ internal static unsafe class SelectiveScanCpu
             v2.Store(to + 2 * lanes);
             v3.Store(to + 3 * lanes);
         }
+    }
+
+    /// <summary>
+    /// The forward pass with channels in the SIMD lanes (as <c>scan_anchor</c> lays it out): a task owns TV.Count
+    /// consecutive channels of one batch row; per step δ, u and z are one vector each, A is one vector per state, and
+    /// B and C are broadcast scalars shared by the block's channels, so y = Σₙ hₙ·Cₙ is a vector sum across
+    /// registers and a step needs no horizontal sum. The states live in a small scratch array: with N independent
+    /// recurrences per step, the store-to-load latency of one is hidden behind the other's exponentials.
+    /// </summary>
+    private static void ForwardLanes<TV>(SelectiveScanBuffers p) where TV : unmanaged, IFloatVector<TV>
+    {
+        int w = TV.Count;
+        long blocksPerBatch = (p.Channels + w - 1) / w, n = p.StateSize;
+        Parallel.For(0, p.Batch * blocksPerBatch,
+            () => new Scratch(2 * n * w + 4L * TimeTile * w + 2 * w),
+            (item, _, scratch) =>
+            {
+                long b = item / blocksPerBatch, first = item % blocksPerBatch * w;
+                LaneBlock<TV>(p, b, first, Math.Min(w, p.Channels - first), scratch.Data);
+                return scratch;
+            },
+            scratch => scratch.Dispose());
+    }
+
+    /// <summary>Channels [first, first + count) of batch b (count ≤ TV.Count; missing lanes are zero and discarded).</summary>
+    private static void LaneBlock<TV>(in SelectiveScanBuffers p, long b, long first, long count, float* scratch) where TV : unmanaged, IFloatVector<TV>
+    {
+        int w = TV.Count;
+        long n = p.StateSize, length = p.Length, g = first / (p.Channels / p.Groups);
+        float* aT = scratch, h = aT + n * w, dts = h + n * w, us = dts + TimeTile * w, zs = us + TimeTile * w, ys = zs + TimeTile * w;
+        float* biasLanes = ys + TimeTile * w, skipLanes = biasLanes + w;
+        new Span<float>(scratch, (int)(2 * n * w)).Clear();
+        new Span<float>(biasLanes, 2 * w).Clear();
+        for (long i = 0; i < count; i++)
+        {
+            long bd = b * p.Channels + first + i;
+            for (long k = 0; k < n; k++)
+            {
+                aT[k * w + i] = p.A[(first + i) * n + k];
+                if (p.InitialState != null) h[k * w + i] = p.InitialState[bd * n + k];
+            }
+            if (p.Bias != null) biasLanes[i] = p.Bias[first + i];
+            if (p.D != null) skipLanes[i] = p.D[first + i];
+        }
+        TV bias = TV.Load(biasLanes), skip = TV.Load(skipLanes);
+        float* bRows = p.B + (b * p.Groups + g) * length * n, cRows = p.C + (b * p.Groups + g) * length * n;
+
+        for (long tile = 0; tile < length; tile += TimeTile)
+        {
+            long steps = Math.Min(TimeTile, length - tile);
+            Tiles.GatherLanes<TV>(p.Delta, p.DeltaStrides, b, first, count, tile, steps, dts);
+            Tiles.GatherLanes<TV>(p.U, p.UStrides, b, first, count, tile, steps, us);
+            if (p.Z != null) Tiles.GatherLanes<TV>(p.Z, p.ZStrides, b, first, count, tile, steps, zs);
+            // The step sizes and the gate in passes of their own: their long dependency chains (exp, log, division)
+            // then overlap across steps instead of stalling the recurrence's exponentials inside each step.
+            for (long i = 0; i < steps; i++)
+            {
+                var raw = TV.Load(dts + i * w) + bias;
+                (p.Softplus ? RowMath.Softplus(raw) : raw).Store(dts + i * w);
+            }
+            for (long i = 0; i < steps; i++)
+            {
+                long l = tile + i;
+                if (p.Carries != null && l % CarryInterval == 0) StoreLanes(h, n, w, count, p.Carries + (b * p.Channels + first) * p.Chunks * n + l / CarryInterval * n, p.Chunks * n);
+                var dt = TV.Load(dts + i * w);
+                var u = TV.Load(us + i * w);
+                var drive = dt * u;
+                float* bl = bRows + l * n, cl = cRows + l * n;
+                // Two partial sums halve the chain of dependent multiply-adds that y would otherwise wait on.
+                TV even = TV.Zero, odd = TV.Zero;
+                for (long k = 0; k < n; k += 2)
+                {
+                    var h0 = TV.MultiplyAdd(RowMath.Exp(dt * TV.Load(aT + k * w)), TV.Load(h + k * w), drive * TV.Create(bl[k]));
+                    var h1 = TV.MultiplyAdd(RowMath.Exp(dt * TV.Load(aT + (k + 1) * w)), TV.Load(h + (k + 1) * w), drive * TV.Create(bl[k + 1]));
+                    h0.Store(h + k * w);
+                    h1.Store(h + (k + 1) * w);
+                    even = TV.MultiplyAdd(h0, TV.Create(cl[k]), even);
+                    odd = TV.MultiplyAdd(h1, TV.Create(cl[k + 1]), odd);
+                }
+                TV.MultiplyAdd(skip, u, even + odd).Store(ys + i * w);
+            }
+            if (p.Z != null)
+            {
+                for (long i = 0; i < steps; i++)
+                {
+                    var y = TV.Load(ys + i * w);
+                    if (p.Gated != null) ScatterLane(y, p.Gated + (b * p.Channels + first) * length + tile + i, length, count);
+                    var z = TV.Load(zs + i * w);
+                    (y * (z * RowMath.Sigmoid(z))).Store(ys + i * w);
+                }
+            }
+            Tiles.ScatterLanes<TV>(ys, p.Output, p.OutputStrides, b, first, count, tile, steps);
+        }
+        StoreLanes(h, n, w, count, p.FinalState + (b * p.Channels + first) * n, n);
+    }
+
+    /// <summary>Writes lane-major states (N × lanes) to channel-major rows <paramref name="stride"/> floats apart.</summary>
+    private static void StoreLanes(float* h, long n, int w, long count, float* to, long stride)
+    {
+        for (long i = 0; i < count; i++)
+            for (long k = 0; k < n; k++) to[i * stride + k] = h[k * w + i];
+    }
+
+    /// <summary>Writes the first <paramref name="count"/> lanes of <paramref name="v"/> to floats <paramref name="stride"/> apart.</summary>
+    private static void ScatterLane<TV>(TV v, float* to, long stride, long count) where TV : unmanaged, IFloatVector<TV>
+    {
+        float* lanes = stackalloc float[TV.Count];
+        v.Store(lanes);
+        for (long i = 0; i < count; i++) to[i * stride] = lanes[i];
     }
 
     private static void Backward<TV>(SelectiveScanBuffers p, SelectiveScanGradients grads) where TV : unmanaged, IFloatVector<TV>

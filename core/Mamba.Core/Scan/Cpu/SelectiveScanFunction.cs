@@ -6,7 +6,8 @@ namespace Mamba.Core.Scan.Cpu;
 /// <summary>
 /// Autograd wiring of the fused CPU selective scan: forward and analytic backward both run in
 /// <see cref="SelectiveScanCpu"/>. Arguments: u, delta, A, B, C, D?, z?, delta_bias?, h0?, softplus, return final state,
-/// SIMD width, differentiable (whether anything will back-propagate: only then are inputs kept for the backward pass).
+/// SIMD width, differentiable (whether anything will back-propagate: only then are inputs kept for the backward pass),
+/// what the forward puts in the lanes.
 /// Outputs: the scan output, and the final state when asked for (an output nobody uses would reach backward as an
 /// undefined gradient, which TorchSharp wraps in an object it never releases). The forward pass reads u, δ and z in
 /// the layout they arrive in and writes the output in u's layout, so a time-major block (u, δ and z transposed views
@@ -25,6 +26,7 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         bool softplus = (bool)vars[9], returnFinal = (bool)vars[10];
         var width = (SimdWidth)vars[11];
         bool differentiable = (bool)vars[12];
+        var lanes = (FusedScanLanes)vars[13];
         long batch = u0.shape[0], channels = u0.shape[1], length = u0.shape[2], n = a0.shape[1];
         long padded = FusedLayout.PadStateSize(n);
 
@@ -52,7 +54,7 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
             ? empty([batch, length, channels], ScalarType.Float32).transpose(1, 2)
             : empty([batch, channels, length], ScalarType.Float32);
         var gated = z is null || !differentiable ? null : empty([batch, channels, length], ScalarType.Float32);
-        var carries = empty([batch, channels, p.Chunks, padded], ScalarType.Float32);
+        var carries = differentiable ? empty([batch, channels, p.Chunks, padded], ScalarType.Float32) : null;
         var final = empty([batch, channels, padded], ScalarType.Float32);
         unsafe
         {
@@ -60,10 +62,10 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
             p.B = RowMath.Pointer(b); p.C = RowMath.Pointer(c); p.D = RowMath.PointerOrNull(dSkip);
             p.Z = RowMath.ViewPointerOrNull(z); p.Bias = RowMath.PointerOrNull(bias); p.InitialState = RowMath.PointerOrNull(h0);
             p.Output = RowMath.ViewPointer(output); p.Gated = RowMath.PointerOrNull(gated);
-            p.Carries = RowMath.Pointer(carries); p.FinalState = RowMath.Pointer(final);
+            p.Carries = RowMath.PointerOrNull(carries); p.FinalState = RowMath.Pointer(final);
             p.UStrides = RowStrides.Of(u); p.DeltaStrides = RowStrides.Of(delta); p.OutputStrides = RowStrides.Of(output);
             if (z is not null) p.ZStrides = RowStrides.Of(z);
-            SelectiveScanCpu.Forward(p, width);
+            SelectiveScanCpu.Forward(p, width, lanes);
         }
 
         if (differentiable)
@@ -135,7 +137,7 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         [
             du, dDelta, dAPartial.sum(dim: 0)[.., state], BackToInputLayout(dB), BackToInputLayout(dC),
             dSkip is null ? null! : dDPartial.sum(dim: 0), dz!, bias is null ? null! : dBiasPartial.sum(dim: 0),
-            initial ? dh0[.., .., state] : null!, null!, null!, null!, null!,
+            initial ? dh0[.., .., state] : null!, null!, null!, null!, null!, null!,
         ];
     }
 }
