@@ -83,10 +83,14 @@ public sealed class ResidualBackbone : nn.Module<Tensor, Tensor>
         return (Finish(hidden, residual!).MoveToOuterDisposeScope(), new BackboneState(states));
     }
 
-    /// <summary>One token: an id (B) or a vector (B, d_model) → (B, d_model), with every layer's state advanced. O(1) per Mamba layer.</summary>
+    /// <summary>
+    /// One token: an id (B) or a vector (B, d_model) → (B, d_model), with every layer's state advanced. O(1) per Mamba
+    /// layer; runs under <see cref="StepThreads"/>.
+    /// </summary>
     public (Tensor Output, BackboneState State) Step(Tensor input, BackboneState state)
     {
         RequireCausal();
+        using var threads = StepThreads.Enter(input.shape[0]);
         using var scope = NewDisposeScope();
         var hidden = Embed(input);
         Tensor? residual = null;

@@ -36,6 +36,7 @@ public sealed class TokenModel : nn.Module<Tensor, Tensor>
     /// <summary>Logits (B, vocab) for one more token per stream (B), and the advanced state.</summary>
     public (Tensor Logits, BackboneState State) Step(Tensor token, BackboneState state)
     {
+        using var threads = StepThreads.Enter(token.shape[0]);
         var (hidden, next) = Backbone.Step(token, state);
         return (Logits(hidden), next);
     }
@@ -73,5 +74,9 @@ public sealed class SequenceEncoder : nn.Module<Tensor, Tensor>
         Backbone.Prefill(InProj.forward(input), initial);
 
     /// <summary>One step (B, features) → (B, d_model).</summary>
-    public (Tensor Output, BackboneState State) Step(Tensor input, BackboneState state) => Backbone.Step(InProj.forward(input), state);
+    public (Tensor Output, BackboneState State) Step(Tensor input, BackboneState state)
+    {
+        using var threads = StepThreads.Enter(input.shape[0]);
+        return Backbone.Step(InProj.forward(input), state);
+    }
 }

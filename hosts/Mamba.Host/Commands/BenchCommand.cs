@@ -17,6 +17,9 @@ internal static class BenchCommand
         var backbone = new Command("backbone", "Forward time and decode rate of a mamba-130m-size stack; forward time against length, Mamba vs attention.") { quick };
         backbone.SetAction((result, cancellation) => Task.FromResult(BackboneBenchmark.Run(result.GetValue(quick), cancellation)));
         bench.Subcommands.Add(backbone);
+        var decode = new Command("decode", "One-token decode rate of the 24-layer d_model 768 stack (batch 1 and 8, with and without a 50k-token output layer) under libtorch's thread setting and the step policy.") { quick };
+        decode.SetAction((result, cancellation) => Task.FromResult(DecodeBenchmark.Run(result.GetValue(quick), cancellation)));
+        bench.Subcommands.Add(decode);
         var runs = new Option<int>("--runs") { Description = "Timed runs (after one warm-up).", DefaultValueFactory = _ => 10 };
         var plugins = new Command("plugins", "Wall time of `mamba plugins list` with every plugin on the path, as fresh processes.") { runs };
         plugins.SetAction((result, cancellation) => Task.FromResult(PluginsBenchmark.Run(Math.Max(1, result.GetValue(runs)), cancellation)));

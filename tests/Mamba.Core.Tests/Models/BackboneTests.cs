@@ -96,6 +96,35 @@ public sealed class BackboneTests
     }
 
     [Fact]
+    public void A_step_runs_under_the_step_thread_policy_and_leaves_libtorchs_setting_as_it_found_it()
+    {
+        using var scope = NewDisposeScope();
+        random.manual_seed(4);
+        var model = new TokenModel(Hybrid());
+        model.eval();
+        using var noGrad = no_grad();
+        var tokens = randint(12, [2, 5]);
+        var (_, state) = model.Prefill(tokens);
+        int before = get_num_threads(), saved = StepThreads.Count;
+        try
+        {
+            set_num_threads(2);
+            StepThreads.Count = 1;
+            var (one, _) = model.Step(tokens[.., 0], state);
+            Assert.Equal(2, get_num_threads());
+            StepThreads.Count = 0;
+            var (own, _) = model.Step(tokens[.., 0], state);
+            Assert.Equal(2, get_num_threads());
+            Assert.True(RelativeError(one, own) <= 1e-5, $"a step under one thread differs from one under libtorch's setting by {RelativeError(one, own):E2}");
+        }
+        finally
+        {
+            StepThreads.Count = saved;
+            set_num_threads(before);
+        }
+    }
+
+    [Fact]
     public void A_saved_state_continues_the_stream_in_a_fresh_model_instance()
     {
         random.manual_seed(14);
