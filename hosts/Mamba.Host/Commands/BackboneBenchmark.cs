@@ -33,24 +33,10 @@ internal static class BackboneBenchmark
             Console.WriteLine("| --- | ---: |");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| forward, L = 2048 | {forwardMs / 1000:F2} s ({2048 / (forwardMs / 1000):F0} tokens/s) |"));
 
-            var (_, state) = model.Prefill(input[.., ..16]);
-            int tokens = quick ? 16 : 64;
             var token = randn(1, 768);
-            var current = state;
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < tokens; i++)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var (output, next) = model.Step(token, current);
-                output.Dispose();
-                current.Dispose();
-                current = next;
-                foreach (var layer in current.Layers) layer.MoveToOuterDisposeScope();
-            }
-            double decodeSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            current.Dispose();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| decode with Step (constant state) | {tokens / decodeSeconds:F1} tokens/s |"));
+            double decodeRate = DecodeBenchmark.Rate(s => model.Step(token, s), model.Prefill(input[.., ..16]).State, batch: 1, quick ? 16 : 64,
+                get_num_threads(), StepThreads.Count, cancellation);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| decode with Step (constant state) | {decodeRate:F1} tokens/s |"));
         }
 
         Console.WriteLine();

@@ -49,7 +49,7 @@ internal static class DecodeBenchmark
     }
 
     /// <summary>Tokens/s of <paramref name="tokens"/> steps with libtorch at <paramref name="threads"/> and the step policy at <paramref name="stepThreads"/> (0: off).</summary>
-    private static double Rate(Func<BackboneState, (Tensor Output, BackboneState State)> step, BackboneState prefilled, int batch, int tokens, int threads, int stepThreads, CancellationToken cancellation)
+    internal static double Rate(Func<BackboneState, (Tensor Output, BackboneState State)> step, BackboneState prefilled, int batch, int tokens, int threads, int stepThreads, CancellationToken cancellation)
     {
         int saved = StepThreads.Count, savedThreads = get_num_threads();
         StepThreads.Count = stepThreads;
