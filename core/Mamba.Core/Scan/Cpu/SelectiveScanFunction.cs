@@ -34,15 +34,15 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
         // scope has already freed; take undefined gradients as they come and read them as zeros instead.
         ctx.set_materialize_grads(false);
         using var scope = NewDisposeScope();
-        // The backward pass reads channel-major rows, so only a differentiable call pays for contiguous copies.
-        Tensor Rows(Tensor t) => differentiable ? FusedLayout.Float32(t) : t.to_type(ScalarType.Float32);
-        var u = Rows(u0);
-        var delta = Rows(delta0);
+        // The forward reads u, δ and z where they lie (a block's time-major views, gathered a vector per step); the
+        // backward pass reads channel-major rows, so only a differentiable call pays for contiguous copies of them.
+        var u = u0.to_type(ScalarType.Float32);
+        var delta = delta0.to_type(ScalarType.Float32);
         var a = FusedLayout.PadLast(FusedLayout.Float32(a0), padded);
         var b = FusedLayout.TimeMajor(b0, padded);
         var c = FusedLayout.TimeMajor(c0, padded);
         var dSkip = FusedLayout.Float32OrNull(d0);
-        var z = z0 is null ? null : Rows(z0);
+        var z = z0?.to_type(ScalarType.Float32);
         var bias = FusedLayout.Float32OrNull(bias0);
         var h0 = h00 is null ? null : FusedLayout.PadLast(FusedLayout.Float32(h00), padded);
 
@@ -70,7 +70,7 @@ internal sealed class SelectiveScanFunction : autograd.MultiTensorFunction<Selec
 
         if (differentiable)
         {
-            FusedLayout.SaveForBackward(ctx, u, delta, a, b, c, dSkip, z, bias, carries, gated);
+            FusedLayout.SaveForBackward(ctx, u.contiguous(), delta.contiguous(), a, b, c, dSkip, z?.contiguous(), bias, carries, gated);
             ctx.save_data(SoftplusKey, softplus);
             ctx.save_data(GroupedKey, b0.dim() == 4);
             ctx.save_data(StateSizeKey, n);
