@@ -13,14 +13,17 @@ public sealed class SyntheticDataOptions
 {
     /// <summary>Training records.</summary>
     [Range(1, 1_000_000)]
+    [UsedBy("train", "evaluate", "predict", "stream")]
     public int Train { get; set; } = 2000;
 
     /// <summary>Validation records (per-class thresholds are tuned on them).</summary>
     [Range(1, 1_000_000)]
+    [UsedBy("train", "evaluate", "predict", "stream")]
     public int Validation { get; set; } = 400;
 
     /// <summary>Held-out test records.</summary>
     [Range(1, 1_000_000)]
+    [UsedBy("train", "evaluate", "predict", "stream")]
     public int Test { get; set; } = 600;
 
     /// <summary>Seconds per record.</summary>
@@ -36,6 +39,7 @@ public sealed class SyntheticDataOptions
 
     /// <summary><c>simulate</c>: records written as a labelled WFDB folder.</summary>
     [Range(1, 100_000), Description("simulate: records written as a labelled WFDB folder in the challenge layout.")]
+    [UsedBy("simulate")]
     public int Records { get; set; } = 100;
 }
 
@@ -128,24 +132,29 @@ public sealed class EcgTrainingOptions : TrainingSection
 public sealed class EcgJobOptions
 {
     /// <summary>Labelled WFDB records of the user's own; when unset, the synthetic generator's records.</summary>
+    [UsedBy("train", "evaluate", "predict", "stream")]
     public RecordDataOptions Data { get; set; } = new();
 
     /// <summary>Synthetic training and evaluation data.</summary>
     public SyntheticDataOptions Synthetic { get; set; } = new();
 
     /// <summary>The model.</summary>
+    [UsedBy("train", "evaluate", "predict", "stream")]
     public EcgModelOptions Model { get; set; } = new();
 
     /// <summary>Training.</summary>
+    [UsedBy("train", "evaluate", "predict", "stream")]
     public EcgTrainingOptions Training { get; set; } = new();
 
     /// <summary><c>predict</c>/<c>stream</c>: a WFDB header (<c>.hea</c>) of a real recording, relative to the job file.</summary>
     [JobPath(JobPathKind.File)]
+    [UsedBy("predict", "stream")]
     public string? Record { get; set; }
 
     /// <summary>Leads to use: 12, 6, 4, 3, 2 or 1 (lead II; MLII is read as II).</summary>
     [RegularExpression("^(12|6|4|3|2|1)$")]
     [JsonConverter(typeof(LeadSetNameConverter))]
+    [UsedBy("train", "predict", "stream")]
     public string LeadSet { get; set; } = "12";
 }
 

@@ -221,6 +221,7 @@ public sealed class GraphJobOptions
     public GraphTrainingOptions Training { get; set; } = new();
 
     /// <summary>Baselines.</summary>
+    [UsedBy("evaluate")]
     public GraphBaselineOptions Baselines { get; set; } = new();
 
     /// <summary><c>evaluate</c>: runs (seeds and random splits) averaged.</summary>
