@@ -30,5 +30,13 @@ public sealed class TrainingServiceTests(PluginWorkspace workspace) : IClassFixt
         Assert.Equal("mlp", (string)fit["name"]!);
         Assert.Equal(0.01 * 0.1, (double)fit["settings"]!["minLearningRate"]!, 12);
         Assert.Equal(5, (int)fit["settings"]!["earlyStoppingPatience"]!);
+
+        // training.csv: the same history, a row per epoch, for tools that read CSV.
+        var rows = File.ReadAllLines(Path.Combine(folder, "training.csv"));
+        Assert.Equal("fit,epoch,step,loss,metric,validation", rows[0]);
+        var logged = rows.Skip(1).Select(r => r.Split(',')).ToList();
+        Assert.Equal(fit["history"]!.AsArray().Count, logged.Count);
+        Assert.All(logged, r => Assert.Equal("mlp", r[0]));
+        Assert.Equal(history, logged.Select(r => double.Parse(r[5], System.Globalization.CultureInfo.InvariantCulture)));
     }
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Mamba.Core.Checkpoints;
@@ -20,6 +22,12 @@ public sealed partial class TrainingRun
 {
     /// <summary>The artifact listing every fit of the run.</summary>
     public const string RecordName = "training.json";
+
+    /// <summary>
+    /// The run's per-epoch training log: one row per epoch of every fit (<c>fit,epoch,step,loss,metric,validation</c>),
+    /// for a spreadsheet or a plotting script; the same history as <see cref="RecordName"/>.
+    /// </summary>
+    public const string LogName = "training.csv";
 
     private readonly string? checkpoints;
     private readonly ArtifactWriter? artifacts;
@@ -126,8 +134,26 @@ public sealed partial class TrainingRun
             if (fits.FirstOrDefault(f => (string?)f?["name"] == name) is { } old) fits.Remove(old);
             fits.Add(entry);
             AtomicFile.WriteAllText(artifacts.PathOf(RecordName), fits.ToJsonString(ArtifactWriter.Json));
+            AtomicFile.WriteAllText(artifacts.PathOf(LogName), EpochLog(fits));
         }
         artifacts.Record(RecordName);
+        artifacts.Record(LogName);
+    }
+
+    /// <summary>The fits' histories as CSV, numbers round-trippable in the invariant culture, empty where not finite.</summary>
+    private static string EpochLog(JsonArray fits)
+    {
+        var text = new StringBuilder("fit,epoch,step,loss,metric,validation\n");
+        static string Number(JsonNode? value) => value is null ? "" : ((double)value).ToString("R", CultureInfo.InvariantCulture);
+        static string Field(string value) => value.IndexOfAny([',', '"', '\n', '\r']) < 0 ? value : $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+        foreach (var fit in fits)
+        {
+            string name = Field((string)fit!["name"]!), metric = Field((string?)fit["metric"] ?? "");
+            foreach (var epoch in fit["history"]!.AsArray())
+                text.Append(CultureInfo.InvariantCulture,
+                    $"{name},{(int)epoch!["epoch"]!},{(long)epoch["step"]!},{Number(epoch["loss"])},{metric},{Number(epoch["validation"])}\n");
+        }
+        return text.ToString();
     }
 
     private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
