@@ -62,9 +62,21 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>, IRecurrentMixer
         return (OutProj.forward(y.transpose(1, 2)).MoveToOuterDisposeScope(), state?.MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// Whether <see cref="Step"/> runs the fused CPU step (C# SIMD, float32, inference) where it can; false runs the
+    /// libtorch ops, which the fused step is tested against and <c>mamba bench decode</c> compares it with.
+    /// </summary>
+    public static bool FusedCpuStep { get; set; } = true;
+
     /// <inheritdoc />
     public (Tensor Output, LayerState State) Step(Tensor hidden, LayerState state)
     {
+        var expected = MambaStates.Expect(state)!;
+        if (FusedCpuStep && Mamba.Core.Scan.Cpu.MambaStepCpu.Supports(this, hidden, expected))
+        {
+            var (fused, advanced) = Mamba.Core.Scan.Cpu.MambaStepCpu.Step(this, hidden, expected);
+            return (fused, advanced);
+        }
         using var scope = NewDisposeScope();
         var xz = InProj.forward(hidden).chunk(2, dim: -1);                        // x, z: (B, E)
         var (y, next) = Ssm.Step(xz[0], xz[1], MambaStates.Expect(state)!);

@@ -9,8 +9,9 @@ namespace Mamba.Host.Commands;
 /// <summary>
 /// <c>mamba bench decode</c>: one-token decode of the 24-layer d_model 768 Mamba-1 stack (mamba-130m without its
 /// embedding; random weights, fp32), at batch 1 and 8, alone and as a token model with a 50,280-token embedding and
-/// tied output layer, each under libtorch's own intra-op setting, with one thread, and under the step policy
-/// (<see cref="StepThreads"/>: one thread at batch 1), timed back to back.
+/// tied output layer: the libtorch-ops step under libtorch's own intra-op setting, with one thread, and under the
+/// step policy (<see cref="StepThreads"/>: one thread at batch 1), then the fused CPU step
+/// (<see cref="MambaBlock.FusedCpuStep"/>), timed back to back.
 /// </summary>
 internal static class DecodeBenchmark
 {
@@ -32,7 +33,7 @@ internal static class DecodeBenchmark
         Console.WriteLine();
         Console.WriteLine($"{layers} layers, d_model {ModelDim}; {tokens} steps after 4 untimed ones, tokens/s = batch × steps / s.");
         Console.WriteLine();
-        Console.WriteLine($"| batch | output layer | libtorch's setting ({libtorchThreads} threads) | one thread | step policy | policy ÷ libtorch | policy ÷ one thread |");
+        Console.WriteLine($"| batch | output layer | libtorch ops, libtorch's setting ({libtorchThreads} threads) | libtorch ops, one thread | libtorch ops, step policy | fused step | fused ÷ best libtorch |");
         Console.WriteLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
         foreach (int batch in new[] { 1, 8 })
             foreach (bool withHead in new[] { false, true })
@@ -41,9 +42,12 @@ internal static class DecodeBenchmark
                 Func<int, int, double> rate = withHead
                     ? (threads, steps) => Rate(s => language.Step(randint(Vocabulary, [batch]), s), language.Prefill(randint(Vocabulary, [batch, 16])).State, batch, tokens, threads, steps, cancellation)
                     : (threads, steps) => Rate(s => backbone.Step(randn(batch, ModelDim), s), backbone.Prefill(randn(batch, 16, ModelDim)).State, batch, tokens, threads, steps, cancellation);
+                MambaBlock.FusedCpuStep = false;
                 double own = rate(libtorchThreads, 0), one = rate(1, 0), chosen = rate(libtorchThreads, policy);
+                MambaBlock.FusedCpuStep = true;
+                double fused = rate(libtorchThreads, policy);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {batch} | {(withHead ? "50,280 tokens" : "none")} | {own:F1} | {one:F1} | {chosen:F1} | {chosen / own:F2} | {chosen / one:F2} |"));
+                    $"| {batch} | {(withHead ? "50,280 tokens" : "none")} | {own:F1} | {one:F1} | {chosen:F1} | {fused:F1} | {fused / Math.Max(own, Math.Max(one, chosen)):F2} |"));
             }
         return 0;
     }

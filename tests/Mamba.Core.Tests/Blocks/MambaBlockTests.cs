@@ -1,4 +1,5 @@
 using Mamba.Core.Blocks;
+using Mamba.Core.Scan.Cpu;
 using TorchSharp;
 using static Mamba.Core.Tests.Blocks.BlockAssertions;
 using static TorchSharp.torch;
@@ -70,6 +71,44 @@ public sealed class MambaBlockTests
         using var block = new MambaBlock(16);
 
         StepMatchesForward(block, randn(2, 13, 16));
+    }
+
+    [Theory]
+    [InlineData(1, 16, 4, true)]
+    [InlineData(3, 24, 3, false)]
+    public void The_fused_cpu_step_matches_the_libtorch_step_over_several_tokens(long batch, long modelDim, int convKernel, bool bias)
+    {
+        random.manual_seed(6);
+        // StateSize 20 leaves a tail after every vector width; d_model 24 gives x_proj and dt_proj rows off the vector width too.
+        using var block = new MambaBlock(modelDim, new MambaBlockOptions { StateSize = 20, ConvKernel = convKernel, Bias = bias });
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var (_, prefilled) = block.Prefill(randn(batch, 5, modelDim), null);
+        LayerState fused = prefilled, plain = prefilled;
+        bool saved = MambaBlock.FusedCpuStep;
+        try
+        {
+            for (int t = 0; t < 4; t++)
+            {
+                var token = randn(batch, modelDim);
+                MambaBlock.FusedCpuStep = true;
+                // The block hands a batch above MambaStepCpu.MaxBatch to libtorch; the fused kernel itself takes any batch.
+                var (fusedOut, fusedNext) = batch <= MambaStepCpu.MaxBatch
+                    ? block.Step(token, fused)
+                    : MambaStepCpu.Step(block, token, (MambaState)fused);
+                MambaBlock.FusedCpuStep = false;
+                var (plainOut, plainNext) = block.Step(token, plain);
+                Assert.True(RelativeError(fusedOut, plainOut) <= 1e-5, $"token {t}: the fused output differs by {RelativeError(fusedOut, plainOut):E2}");
+                var (f, p) = ((MambaState)fusedNext, (MambaState)plainNext);
+                Assert.True(RelativeError(f.Ssm, p.Ssm) <= 1e-5, $"token {t}: the SSM state differs by {RelativeError(f.Ssm, p.Ssm):E2}");
+                Assert.True(RelativeError(f.Conv, p.Conv) <= 1e-5, $"token {t}: the conv window differs by {RelativeError(f.Conv, p.Conv):E2}");
+                (fused, plain) = (fusedNext, plainNext);
+            }
+        }
+        finally
+        {
+            MambaBlock.FusedCpuStep = saved;
+        }
     }
 
     [Fact]
