@@ -44,7 +44,7 @@ internal static class EcgPipeline
             throw new JobOptionsException("options.data",
                 $"{folder}: {splits.Train.Count} training, {splits.Validation.Count} validation and {splits.Test.Count} test records with a scored #Dx code " +
                 $"({splits.Unlabelled} without one{(splits.Unlisted > 0 ? $", {splits.Unlisted} not in the split file" : "")}); every split needs at least one");
-        if (ClassesOf(splits.Train).Length == 0) throw new DataFormatException(folder, "no training record has a scored #Dx code");
+        ClassesOf(folder, splits.Train);
     }
 
     /// <summary>Train, validation and test examples from disjoint seed ranges of the generator, at the model's rate.</summary>
@@ -66,8 +66,7 @@ internal static class EcgPipeline
     private static EcgData Records(JobContext context, EcgJobOptions options, CancellationToken cancellation)
     {
         var (folder, splits) = Split(context, options, cancellation);
-        string[] classes = ClassesOf(splits.Train);
-        if (classes.Length == 0) throw new DataFormatException(folder, "no training record has a scored #Dx code");
+        string[] classes = ClassesOf(folder, splits.Train);
         context.Logger.LogRecords(folder, splits.Train.Count, splits.Validation.Count, splits.Test.Count, splits.Unlabelled, classes.Length);
         List<EcgExample> Read(IReadOnlyList<LabelledRecord> records) =>
             [.. records.AsParallel().AsOrdered().WithCancellation(cancellation).Select(r => Example(r, classes, options.Model.SamplingFrequency))];
@@ -98,7 +97,8 @@ internal static class EcgPipeline
     }
 
     /// <summary>The challenge's scored classes that at least one training record carries, in the challenge's order.</summary>
-    private static string[] ClassesOf(IReadOnlyList<LabelledRecord> train)
+    /// <exception cref="DataFormatException">No training record carries one.</exception>
+    private static string[] ClassesOf(string folder, IReadOnlyList<LabelledRecord> train)
     {
         var score = ScoredDiagnoses.Score;
         var present = new bool[score.Classes.Count];
@@ -107,22 +107,16 @@ internal static class EcgPipeline
             var hot = score.Encode(record.Codes);
             for (int c = 0; c < hot.Length; c++) present[c] |= hot[c];
         }
-        return [.. ScoredDiagnoses.ClassLabels.Where((_, c) => present[c])];
+        return present.Contains(true) ? [.. ScoredDiagnoses.ClassLabels.Where((_, c) => present[c])]
+            : throw new DataFormatException(folder, "no training record has a scored #Dx code");
     }
 
     private static EcgExample Example(LabelledRecord record, string[] classes, double rate)
     {
-        var wfdb = WfdbFiles.Read(record.HeaderPath);
-        var names = wfdb.Header.Signals.Select(s => s.Description).ToList();
-        foreach (string name in names)
-        {
-            try { LeadSet.ChannelOf(name); }
-            catch (ArgumentException error) { throw new DataFormatException(record.HeaderPath, $"signal '{name}': {error.Message}"); }
-        }
-        var physical = Enumerable.Range(0, names.Count).Select(s => wfdb.Physical(s).Select(v => (float)v).ToArray()).ToList();
+        var channels = EcgWindows.Standardise(record.HeaderPath, WfdbFiles.Read(record.HeaderPath), rate);
         var hot = ScoredDiagnoses.Score.Encode(record.Codes);
         bool[] labels = [.. classes.Select(c => hot[ScoredDiagnoses.Score.ClassOf(c.Split('|')[0])!.Value])];
-        return new EcgExample(record.Name, EcgWindows.Standardise(names, physical, wfdb.Header.SamplingFrequency, rate), labels, record.Codes);
+        return new EcgExample(record.Name, channels, labels, record.Codes);
     }
 
     public static EcgModelSpec Spec(EcgJobOptions options, string[] classes, bool mamba) =>

@@ -265,9 +265,7 @@ internal sealed class RecordingWindows(WfdbHeader header, float[]?[] channels)
         string path = RecordPath(context, options);
         var record = WfdbFiles.Read(path);
         var set = Leads(path, record.Header, options);
-        var names = record.Header.Signals.Select(s => s.Description).ToList();
-        var physical = Enumerable.Range(0, names.Count).Select(s => record.Physical(s).Select(v => (float)v).ToArray()).ToList();
-        return (new RecordingWindows(record.Header, EcgWindows.Standardise(names, physical, record.Header.SamplingFrequency, options.Model.SamplingFrequency)), set);
+        return (new RecordingWindows(record.Header, EcgWindows.Standardise(path, record, options.Model.SamplingFrequency)), set);
     }
 
     private static string RecordPath(JobCheckContext context, EcgJobOptions options) =>
@@ -276,11 +274,7 @@ internal sealed class RecordingWindows(WfdbHeader header, float[]?[] channels)
     private static LeadSet Leads(string path, WfdbHeader header, EcgJobOptions options)
     {
         var names = header.Signals.Select(s => s.Description).ToList();
-        foreach (string name in names)
-        {
-            try { LeadSet.ChannelOf(name); }
-            catch (ArgumentException error) { throw new DataFormatException(path, $"signal '{name}': {error.Message}"); }
-        }
+        EcgWindows.RequireLeadNames(path, names);
         var set = LeadSet.Named(options.LeadSet);
         var missing = set.Leads.Where(l => !names.Any(n => LeadSet.ChannelOf(n) == LeadSet.ChannelOf(l))).ToList();
         if (missing.Count > 0) throw new JobOptionsException("options.leadSet", $"{path} has leads {string.Join(", ", names)}; lead set {set.Name} also needs {string.Join(", ", missing)}");

@@ -1,4 +1,6 @@
 using Mamba.Ecg.Signals;
+using Mamba.Ecg.Wfdb;
+using Mamba.Sdk.Data;
 using static TorchSharp.torch;
 
 namespace Mamba.Ecg.Training;
@@ -17,6 +19,29 @@ public static class EcgWindows
         var channels = new float[]?[LeadSet.Standard.Count];
         for (int i = 0; i < names.Count; i++) channels[LeadSet.ChannelOf(names[i])] = Resampler.Resample(leads[i], from, to);
         return channels;
+    }
+
+    /// <summary>The 12 standard lead channels of a WFDB record read from <paramref name="path"/>, at <paramref name="to"/> Hz.</summary>
+    /// <exception cref="DataFormatException">A signal's name is not a lead; the file and the signal are named.</exception>
+    public static float[]?[] Standardise(string path, WfdbRecord record, double to)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var names = record.Header.Signals.Select(s => s.Description).ToList();
+        RequireLeadNames(path, names);
+        var physical = Enumerable.Range(0, names.Count).Select(s => record.Physical(s).Select(v => (float)v).ToArray()).ToList();
+        return Standardise(names, physical, record.Header.SamplingFrequency, to);
+    }
+
+    /// <summary>Checks that every signal name is a lead the model knows (MLII is read as II).</summary>
+    /// <exception cref="DataFormatException">One is not; the file and the signal are named.</exception>
+    public static void RequireLeadNames(string path, IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        foreach (string name in names)
+        {
+            try { LeadSet.ChannelOf(name); }
+            catch (ArgumentException error) { throw new DataFormatException(path, $"signal '{name}': {error.Message}"); }
+        }
     }
 
     /// <summary>
