@@ -1,4 +1,5 @@
 using Mamba.Core.Scan;
+using Mamba.Core.Scan.Cpu;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -71,15 +72,11 @@ public sealed class MambaBlock : nn.Module<Tensor, Tensor>, IRecurrentMixer
     /// <inheritdoc />
     public (Tensor Output, LayerState State) Step(Tensor hidden, LayerState state)
     {
-        var expected = MambaStates.Expect(state)!;
-        if (FusedCpuStep && Mamba.Core.Scan.Cpu.MambaStepCpu.Supports(this, hidden, expected))
-        {
-            var (fused, advanced) = Mamba.Core.Scan.Cpu.MambaStepCpu.Step(this, hidden, expected);
-            return (fused, advanced);
-        }
+        var current = MambaStates.Expect(state)!;
+        if (FusedCpuStep && MambaStepCpu.Supports(this, hidden, current)) return MambaStepCpu.Step(this, hidden, current);
         using var scope = NewDisposeScope();
         var xz = InProj.forward(hidden).chunk(2, dim: -1);                        // x, z: (B, E)
-        var (y, next) = Ssm.Step(xz[0], xz[1], MambaStates.Expect(state)!);
+        var (y, next) = Ssm.Step(xz[0], xz[1], current);
         return (OutProj.forward(y).MoveToOuterDisposeScope(), next.MoveToOuterDisposeScope());
     }
 

@@ -34,7 +34,7 @@ internal unsafe struct SelectiveScanGradients
 }
 
 /// <summary>
-/// The fused CPU selective scan. Its forward runs channels in the SIMD lanes by default (<see cref="LanesFor"/>,
+/// The fused CPU selective scan. Its forward runs channels in the SIMD lanes by default (<see cref="Forward"/>,
 /// <see cref="ForwardLanes{TV}"/>); what follows describes the states-in-lanes kernel, which the backward pass uses
 /// and the forward where channels cannot go in lanes: channel-major, threads over (batch, channel). A channel's N states are independent
 /// of each other, so they run through time in slabs of <see cref="RowMath.StatePadding"/> (16) with a slab's state,
@@ -72,22 +72,18 @@ internal static unsafe class SelectiveScanCpu
     private static long RowSet(long count) => count * RowStride + 16;
 
     /// <summary>The forward pass in vectors of <paramref name="width"/>, states (slab kernel) or channels in the lanes.</summary>
+    /// <remarks>
+    /// Channels go in the lanes unless <paramref name="lanes"/> asks for states or a block of channels would straddle two
+    /// groups of B and C (broadcast per step): measured faster at every state size of the benchmark shapes (1.4× at
+    /// N = 16, 2× at N = 64; docs/benchmarks.md).
+    /// </remarks>
     public static void Forward(SelectiveScanBuffers p, SimdWidth width, FusedScanLanes lanes)
     {
-        if (lanes == FusedScanLanes.Auto) lanes = LanesFor(p, width);
-        if (lanes == FusedScanLanes.Channels && ChannelBlocksStraddleGroups(p, width)) lanes = FusedScanLanes.States;
-        if (lanes == FusedScanLanes.Channels)
+        if (lanes != FusedScanLanes.States && !ChannelBlocksStraddleGroups(p, width))
             SimdWidths.Pick<Action<SelectiveScanBuffers>>(width, ForwardLanes<FloatVector512>, ForwardLanes<FloatVector256>, ForwardLanes<FloatVector128>)(p);
         else
             SimdWidths.Pick<Action<SelectiveScanBuffers>>(width, Forward<FloatVector512>, Forward<FloatVector256>, Forward<FloatVector128>)(p);
     }
-
-    /// <summary>
-    /// Channels in the lanes unless a block of them would straddle two groups of B and C (broadcast per step): measured
-    /// faster at every state size of the benchmark shapes (1.4× at N = 16, 2× at N = 64; docs/benchmarks.md).
-    /// </summary>
-    public static FusedScanLanes LanesFor(in SelectiveScanBuffers p, SimdWidth width) =>
-        ChannelBlocksStraddleGroups(p, width) ? FusedScanLanes.States : FusedScanLanes.Channels;
 
     /// <summary>Whether a block of consecutive channels (one vector's worth) could hold channels of two groups.</summary>
     private static bool ChannelBlocksStraddleGroups(in SelectiveScanBuffers p, SimdWidth width) =>
