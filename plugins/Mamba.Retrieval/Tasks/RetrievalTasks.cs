@@ -72,14 +72,13 @@ public sealed class EvaluateTask : JobTask<RetrievalJobOptions>
         var (set, training) = await RetrievalPipeline.LoadAsync(context, options, cancellation);
         var clock = Stopwatch.StartNew();
         SupervisedPairs? supervised = null;
-        if (options.Model.Weights is null && RetrievalPipeline.SignalOf(options) == TrainingSignal.Judgments)
+        if (options.Model.Weights is null)
         {
-            (var judged, set) = RetrievalPipeline.SplitQueries(set, options.Data.HeldOutEvery);
-            supervised = RetrievalPipeline.JudgedPairs(context, options, judged);
-        }
-        else if (options.Model.Weights is null)
-        {
-            supervised = RetrievalPipeline.Supervision(context, options, set);
+            // Trained on the data's judgments, the encoder learns from the queries it is not scored on.
+            var trainingQueries = set;
+            if (RetrievalPipeline.SignalOf(options) == TrainingSignal.Judgments)
+                (trainingQueries, set) = RetrievalPipeline.SplitQueries(set, options.Data.HeldOutEvery);
+            supervised = RetrievalPipeline.Supervision(context, options, trainingQueries);
         }
         using var trained = RetrievalPipeline.LoadOrTrain(context, options, training, supervised, cancellation);
         var encoder = trained.Encoder;
